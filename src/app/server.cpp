@@ -1,7 +1,141 @@
 #include "app/server.h"
 
-namespace ringcast::app {
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 
-int run_server(const Config&) { return 0; }
+#include <cerrno>
+#include <chrono>
+
+#include "core/log.h"
+
+namespace ringcast::app {
+namespace {
+
+sigset_t server_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2}) {
+        sigaddset(&set, sig);
+    }
+    return set;
+}
+
+// Pins the calling thread to the index-th CPU this process may run on, so shard N stays on one
+// core with its caches (a 2-core box with workers 2 gets one shard per core).
+void pin_to_cpu(std::size_t index) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) == 0) {
+        return;
+    }
+    std::size_t target = index % static_cast<std::size_t>(CPU_COUNT(&allowed));
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &allowed) && target-- == 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+void block_server_signals() {
+    sigset_t set = server_signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+Server::Server(const Config& config) : config_(config) {}
+
+Server::~Server() { stop(); }
+
+core::Status Server::start() {
+    auto count = static_cast<std::size_t>(config_.workers);
+    mesh_ = std::make_unique<Mesh>(count);
+    start_status_.assign(count, core::Status{});
+    for (std::size_t i = 0; i < count; ++i) {
+        shards_.push_back(std::make_unique<Shard>(i, config_, *mesh_, shared_));
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        threads_.emplace_back([this, i] { shard_main(i); });
+    }
+    while (started_.load() < count) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (const core::Status& status : start_status_) {
+        if (!status) {
+            stop();
+            return status;
+        }
+    }
+    return {};
+}
+
+void Server::shard_main(std::size_t index) {
+    core::log::set_thread_shard(static_cast<int>(index));
+    pin_to_cpu(index);
+    Shard& shard = *shards_[index];
+    start_status_[index] = shard.start();
+    bool ok = static_cast<bool>(start_status_[index]);
+    started_.fetch_add(1);
+    if (ok) {
+        shard.run();
+    }
+}
+
+void Server::stop() {
+    for (auto& shard : shards_) {
+        shard->request_stop();
+    }
+    for (auto& thread : threads_) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+    threads_.clear();
+}
+
+int run_server(const Config& config) {
+    block_server_signals();
+    Server server(config);
+    auto started = server.start();
+    if (!started) {
+        RC_ERROR("server failed to start: {}", started.error().describe());
+        return 1;
+    }
+    sigset_t set = server_signals();
+    for (;;) {
+        siginfo_t info{};
+        int sig = sigwaitinfo(&set, &info);
+        if (sig < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        if (sig == SIGUSR1) {
+            RC_TRACE("SIGUSR1: reopen log file");
+            core::log::reopen();
+            continue;
+        }
+        if (sig == SIGHUP) {
+            RC_WARN("SIGHUP: config reload is not implemented yet; keeping the running config");
+            continue;
+        }
+        if (sig == SIGUSR2) {
+            continue;
+        }
+        RC_TRACE("signal {} ({}): stopping", sig, sig == SIGQUIT ? "graceful" : "fast");
+        break;
+    }
+    auto stop_begin = std::chrono::steady_clock::now();
+    server.stop();
+    auto stop_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stop_begin);
+    RC_TRACE("server stopped in {} ms", stop_ms.count());
+    return 0;
+}
 
 }  // namespace ringcast::app

@@ -1,12 +1,51 @@
 #pragma once
-// The running server: N pinned shard threads plus the main thread that waits for signals.
+// The running server: N pinned shard threads plus the main thread, which owns signals.
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "app/config.h"
+#include "app/shard.h"
+#include "core/result.h"
 
 namespace ringcast::app {
 
-struct Config;
+/// Starts and stops the shards. Owned by the main thread (or a test); the Config outlives it.
+class Server {
+public:
+    explicit Server(const Config& config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
 
-/// Runs the server on the calling (main) thread until SIGTERM/SIGINT/SIGQUIT; returns the process
-/// exit code. Blocks the signals it handles in every thread it starts.
+    /// Starts `workers` shard threads and returns once each has opened its listeners (or one
+    /// failed: then every shard is stopped and joined, and the error returned).
+    core::Status start();
+    /// Asks every shard to stop, then joins them. Idempotent.
+    void stop();
+    [[nodiscard]] std::size_t shard_count() const { return shards_.size(); }
+    /// Valid after stop().
+    [[nodiscard]] const ShardStats& shard_stats(std::size_t shard) const { return shards_[shard]->stats(); }
+
+private:
+    void shard_main(std::size_t index);
+
+    const Config& config_;
+    ServerShared shared_;
+    std::unique_ptr<Mesh> mesh_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::vector<std::thread> threads_;
+    std::vector<core::Status> start_status_;
+    std::atomic<std::size_t> started_{0};
+};
+
+/// Runs the server on the calling (main) thread until SIGTERM, SIGINT or SIGQUIT; returns the
+/// process exit code. SIGUSR1 reopens the log file; SIGHUP (reload) is logged and ignored for now.
 int run_server(const Config& config);
+
+/// Blocks the signals the main thread waits for, in the calling thread and (by inheritance)
+/// every thread it starts afterwards.
+void block_server_signals();
 
 }  // namespace ringcast::app

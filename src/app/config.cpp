@@ -1,0 +1,360 @@
+#include "app/config.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <utility>
+
+#include "app/config_legacy.h"
+#include "app/config_schema.h"
+
+namespace ringcast::app {
+
+namespace {
+
+using core::ConfDirective;
+using core::ConfigError;
+
+constexpr int workers_max = 256;
+constexpr int max_connections_max = 1000000;
+constexpr int chunk_size_min = 128;  // RTMP's own bounds (SRS_CONSTS_RTMP_MIN/MAX_CHUNK_SIZE)
+constexpr int chunk_size_max = 65536;
+constexpr std::uint16_t rtmp_default_port = 1935;
+
+[[noreturn]] void fail(const ConfDirective& d, const std::string& reason) { throw ConfigError(d.file, d.line, reason); }
+
+// ---- names ----------------------------------------------------------------------------------
+
+const DirectiveSpec* find_spec(std::span<const DirectiveSpec> specs, std::string_view name) {
+    auto it = std::find_if(specs.begin(), specs.end(), [&](const DirectiveSpec& s) { return s.name == name; });
+    return it == specs.end() ? nullptr : &*it;
+}
+
+// SRS's conf/ directory ships nginx configs too (for a proxy in front of SRS); say so.
+std::string nginx_hint(const std::string& path, std::string_view name) {
+    constexpr std::string_view nginx_only[] = {"worker_processes", "events", "http", "user", "error_log"};
+    bool nginx = path.empty() && std::find(std::begin(nginx_only), std::end(nginx_only), name) != std::end(nginx_only);
+    return nginx ? " (this looks like an nginx config, not an SRS one)" : "";
+}
+
+// Unknown names are errors anywhere; an unimplemented one warns once, not again for its children.
+void check_names(const ConfDirective& node, std::span<const DirectiveSpec> specs, const std::string& path,
+                 bool warn, std::vector<std::string>& warnings) {
+    for (const auto& child : node.children) {
+        std::string child_path = path.empty() ? child.name : path + "." + child.name;
+        const DirectiveSpec* spec = find_spec(specs, child.name);
+        if (spec == nullptr) {
+            fail(child, "unsupported directive \"" + child_path + "\"" + nginx_hint(path, child.name));
+        }
+        bool warn_inside = warn;
+        if (warn && spec->support == Support::unimplemented) {
+            warnings.push_back(child.where() + ": directive \"" + child_path +
+                               "\" is not implemented by ringcast, ignored");
+            warn_inside = false;
+        }
+        if (!spec->any_children) {
+            check_names(child, spec->children, child_path, warn_inside, warnings);
+        }
+    }
+}
+
+// ---- values ---------------------------------------------------------------------------------
+
+void expect_args(const ConfDirective& d, std::size_t count_min, std::size_t count_max) {
+    if (d.has_block) {
+        fail(d, "directive \"" + d.name + "\" takes no block");
+    }
+    if (d.args.size() < count_min || d.args.size() > count_max) {
+        std::string wanted = count_min == count_max ? std::to_string(count_min) : std::to_string(count_min) + " or more";
+        fail(d, "directive \"" + d.name + "\" takes " + wanted + " argument" + (count_max == 1 ? "" : "s") + ", got " +
+                    std::to_string(d.args.size()));
+    }
+}
+
+void expect_block(const ConfDirective& d, std::size_t arg_count) {
+    if (!d.has_block) {
+        fail(d, "directive \"" + d.name + "\" requires a block { ... }");
+    }
+    if (d.args.size() != arg_count) {
+        fail(d, "directive \"" + d.name + "\" takes " + std::to_string(arg_count) + " argument" +
+                    (arg_count == 1 ? "" : "s") + " before its block, got " + std::to_string(d.args.size()));
+    }
+}
+
+[[noreturn]] void fail_value(const ConfDirective& d, const std::string& expected) {
+    fail(d, "invalid value \"" + d.arg(0) + "\" for \"" + d.name + "\": expected " + expected);
+}
+
+int int_value(const ConfDirective& d, int value_min, int value_max) {
+    expect_args(d, 1, 1);
+    const std::string& text = d.arg(0);
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < value_min || value > value_max) {
+        fail_value(d, "an integer from " + std::to_string(value_min) + " to " + std::to_string(value_max));
+    }
+    return value;
+}
+
+bool switch_value(const ConfDirective& d) {
+    expect_args(d, 1, 1);
+    if (d.arg(0) != "on" && d.arg(0) != "off") {
+        fail_value(d, "on or off");
+    }
+    return d.arg(0) == "on";
+}
+
+std::string string_value(const ConfDirective& d) {
+    expect_args(d, 1, 1);
+    if (d.arg(0).empty()) {
+        fail_value(d, "a non-empty value");
+    }
+    return d.arg(0);
+}
+
+core::LogLevel log_level_value(const ConfDirective& d) {
+    expect_args(d, 1, 1);
+    core::LogLevel level{};
+    if (!core::parse_log_level(d.arg(0), level)) {
+        fail_value(d, "verbose, info, trace, warn or error");
+    }
+    return level;
+}
+
+// SRS 5's level names shift by one: its "trace" is the old "verbose", its "info" the old "trace".
+core::LogLevel log_level_v2_value(const ConfDirective& d) {
+    expect_args(d, 1, 1);
+    static constexpr std::pair<std::string_view, core::LogLevel> names[] = {
+        {"trace", core::LogLevel::verbose}, {"debug", core::LogLevel::info}, {"info", core::LogLevel::trace},
+        {"warn", core::LogLevel::warn},     {"error", core::LogLevel::error}};
+    for (const auto& [name, level] : names) {
+        if (d.arg(0) == name) {
+            return level;
+        }
+    }
+    fail_value(d, "trace, debug, info, warn or error");
+}
+
+// SRS reads the first of a repeated directive; say so rather than silently ignore the rest.
+const ConfDirective* first_of(const ConfDirective& parent, std::string_view name, std::vector<std::string>& warnings) {
+    const ConfDirective* first = nullptr;
+    for (const auto& child : parent.children) {
+        if (child.name != name) {
+            continue;
+        }
+        if (first == nullptr) {
+            first = &child;
+        } else {
+            warnings.push_back(child.where() + ": duplicate \"" + child.name + "\" ignored, the first one at " +
+                               first->where() + " is used");
+        }
+    }
+    return first;
+}
+
+// ---- sections -------------------------------------------------------------------------------
+
+std::vector<ListenEndpoint> listen_value(const ConfDirective& d) {
+    expect_args(d, 1, SIZE_MAX);
+    std::vector<ListenEndpoint> endpoints;
+    for (const auto& text : d.args) {
+        ListenEndpoint endpoint;
+        if (!parse_listen_endpoint(text, endpoint)) {
+            fail(d, "invalid value \"" + text + "\" for \"" + d.name +
+                        "\": expected [IP:]PORT, e.g. 1935, 127.0.0.1:1935 or [::]:1935");
+        }
+        if (std::find(endpoints.begin(), endpoints.end(), endpoint) != endpoints.end()) {
+            fail(d, "\"" + d.name + "\" lists " + text + " twice");
+        }
+        endpoints.push_back(std::move(endpoint));
+    }
+    return endpoints;
+}
+
+RtmpConfig rtmp_section(const ConfDirective& root, std::vector<std::string>& warnings) {
+    RtmpConfig rtmp;
+    rtmp.listen = {ListenEndpoint{"0.0.0.0", rtmp_default_port, false}};
+    const ConfDirective* section = first_of(root, "rtmp", warnings);
+    if (section == nullptr) {
+        return rtmp;
+    }
+    expect_block(*section, 0);
+    if (const ConfDirective* d = first_of(*section, "listen", warnings)) {
+        rtmp.listen = listen_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "chunk_size", warnings)) {
+        rtmp.chunk_size = int_value(*d, chunk_size_min, chunk_size_max);
+    }
+    return rtmp;
+}
+
+VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 1);
+    VhostConfig vhost;
+    vhost.name = d.arg(0);
+    vhost.file = d.file;
+    vhost.line = d.line;
+    if (vhost.name.empty()) {
+        fail(d, "empty vhost name");
+    }
+    if (const ConfDirective* c = first_of(d, "enabled", warnings)) {
+        vhost.enabled = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "chunk_size", warnings)) {
+        vhost.chunk_size = int_value(*c, chunk_size_min, chunk_size_max);
+    }
+    if (const ConfDirective* c = first_of(d, "in_ack_size", warnings)) {
+        vhost.in_ack_size = int_value(*c, 0, INT_MAX);
+    }
+    if (const ConfDirective* c = first_of(d, "out_ack_size", warnings)) {
+        vhost.out_ack_size = int_value(*c, 0, INT_MAX);
+    }
+    return vhost;
+}
+
+std::vector<VhostConfig> vhosts_section(const ConfDirective& root, std::vector<std::string>& warnings) {
+    std::vector<VhostConfig> vhosts;
+    for (const auto& d : root.children) {
+        if (d.name != "vhost") {
+            continue;
+        }
+        VhostConfig vhost = vhost_section(d, warnings);
+        auto same = [&](const VhostConfig& v) { return v.name == vhost.name; };
+        if (auto it = std::find_if(vhosts.begin(), vhosts.end(), same); it != vhosts.end()) {
+            warnings.push_back(d.where() + ": duplicate vhost \"" + vhost.name + "\" ignored, the first one at " +
+                               it->file + ":" + std::to_string(it->line) + " is used");
+            continue;
+        }
+        vhosts.push_back(std::move(vhost));
+    }
+    return vhosts;
+}
+
+void log_section(const ConfDirective& root, Config& config, std::vector<std::string>& warnings) {
+    if (const ConfDirective* d = first_of(root, "srs_log_tank", warnings)) {
+        std::string tank = string_value(*d);
+        if (tank != "console" && tank != "file") {
+            fail_value(*d, "console or file");
+        }
+        config.srs_log_tank = tank == "console" ? LogTank::console : LogTank::file;
+    }
+    if (const ConfDirective* d = first_of(root, "srs_log_level", warnings)) {
+        config.srs_log_level = log_level_value(*d);
+    }
+    if (const ConfDirective* d = first_of(root, "srs_log_level_v2", warnings)) {
+        config.srs_log_level = log_level_v2_value(*d);  // SRS: v2 overrides srs_log_level
+    }
+    if (const ConfDirective* d = first_of(root, "srs_log_file", warnings)) {
+        config.srs_log_file = string_value(*d);
+    }
+}
+
+void process_section(const ConfDirective& root, Config& config, std::vector<std::string>& warnings) {
+    config.workers = default_workers();
+    if (const ConfDirective* d = first_of(root, "workers", warnings)) {
+        config.workers = int_value(*d, 1, workers_max);
+    }
+    if (const ConfDirective* d = first_of(root, "max_connections", warnings)) {
+        config.max_connections = int_value(*d, 1, max_connections_max);
+    }
+    if (const ConfDirective* d = first_of(root, "pid", warnings)) {
+        config.pid = string_value(*d);
+    }
+    if (const ConfDirective* d = first_of(root, "daemon", warnings)) {
+        config.daemon = switch_value(*d);
+    }
+}
+
+// SRS's whole-config checks that concern what ringcast reads.
+void cross_checks(const ConfDirective& root, const Config& config) {
+    const ConfDirective* asprocess = root.find("asprocess");
+    if (asprocess != nullptr && asprocess->arg(0) == "on" && config.daemon) {
+        fail(*asprocess, "asprocess on conflicts with daemon on (SRS refuses it too)");
+    }
+    // Last, as in SRS: full.conf is a catalogue of every directive, marked so it is never run.
+    const ConfDirective* is_full = root.find("is_full");
+    if (is_full != nullptr && switch_value(*is_full)) {
+        fail(*is_full, "is_full on: this is SRS's full.conf, a catalogue of every directive that must never be "
+                       "used as a config (SRS refuses it too: \"never use full.conf\")");
+    }
+}
+
+bool parse_port(std::string_view text, std::uint16_t& port) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
+        return false;
+    }
+    port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+bool is_ip(const std::string& host, int family) {
+    unsigned char buf[sizeof(struct in6_addr)];
+    return ::inet_pton(family, host.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+const VhostConfig* Config::find_vhost(std::string_view name) const {
+    auto it = std::find_if(vhosts.begin(), vhosts.end(), [&](const VhostConfig& v) { return v.name == name; });
+    return it == vhosts.end() ? nullptr : &*it;
+}
+
+bool parse_listen_endpoint(std::string_view text, ListenEndpoint& out) {
+    ListenEndpoint endpoint;
+    std::string_view port_text = text;
+    if (!text.empty() && text.front() == '[') {
+        std::size_t close = text.find(']');
+        if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
+            return false;
+        }
+        endpoint.host = std::string(text.substr(1, close - 1));
+        endpoint.ipv6 = true;
+        port_text = text.substr(close + 2);
+    } else if (std::size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+        endpoint.host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+    } else {
+        endpoint.host = "0.0.0.0";  // SRS: a bare port listens on any IPv4 address
+    }
+    if (!parse_port(port_text, endpoint.port) || !is_ip(endpoint.host, endpoint.ipv6 ? AF_INET6 : AF_INET)) {
+        return false;
+    }
+    out = std::move(endpoint);
+    return true;
+}
+
+int default_workers() {
+    long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return static_cast<int>(std::clamp<long>(cpus, 1, workers_max));
+}
+
+LoadedConfig build_config(ConfDirective& root) {
+    LoadedConfig loaded;
+    rewrite_legacy_spellings(root, loaded.warnings);
+    check_names(root, root_directive_specs(), "", true, loaded.warnings);
+    Config& config = loaded.config;
+    config.file = root.file;
+    process_section(root, config, loaded.warnings);
+    log_section(root, config, loaded.warnings);
+    config.rtmp = rtmp_section(root, loaded.warnings);
+    config.vhosts = vhosts_section(root, loaded.warnings);
+    cross_checks(root, config);
+    return loaded;
+}
+
+LoadedConfig load_config(const std::string& path) {
+    ConfDirective root = core::parse_config_file(path);
+    return build_config(root);
+}
+
+LoadedConfig load_config_text(std::string_view text, const std::string& virtual_file_name) {
+    ConfDirective root = core::parse_config_text(text, virtual_file_name);
+    return build_config(root);
+}
+
+}  // namespace ringcast::app

@@ -1,0 +1,90 @@
+#pragma once
+// The typed config, built once from the directive tree (core/conf_parser.h) and then read-only.
+//
+// Loading does what SRS does at startup (srs_config_transform_vhost + check_normal_config):
+//  1. legacy spellings are rewritten to the current ones (SRS 6 `listen`/`chunk_size` at the top
+//     level -> `rtmp { }`, SRS 1 `http_stream` -> `http_server`, vhost `gop_cache` -> `play {}` ...);
+//  2. every directive name is checked against the table of names SRS accepts: an unknown name is
+//     an error, a name ringcast does not implement yet gives one warning and is ignored;
+//  3. the directives ringcast implements are parsed, a bad value is an error at its file:line.
+// Members are named after the directives they come from.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/conf_parser.h"
+#include "core/log.h"
+
+namespace ringcast::app {
+
+/// One listening address: `1935` (any IPv4 address), `127.0.0.1:1935` or `[::]:1935`.
+struct ListenEndpoint {
+    std::string host;  // an IP literal, without brackets
+    std::uint16_t port = 0;
+    bool ipv6 = false;
+
+    bool operator==(const ListenEndpoint&) const = default;
+};
+
+enum class LogTank { console, file };
+
+/// `vhost NAME { ... }`; only the RTMP-level settings so far.
+struct VhostConfig {
+    std::string name;
+    bool enabled = true;
+    std::optional<int> chunk_size;  // unset: rtmp.chunk_size
+    int in_ack_size = 0;            // bytes; 0 = do not send acknowledgements
+    int out_ack_size = 2500000;     // bytes; the window announced to the peer
+    std::string file;               // where it was defined, for messages
+    int line = 0;
+};
+
+/// SRS 7's `rtmp { listen ...; chunk_size N; }` (SRS 6: the same directives at the top level).
+struct RtmpConfig {
+    std::vector<ListenEndpoint> listen;  // default: 1935 on any IPv4 address
+    int chunk_size = 60000;              // 128..65536
+};
+
+/// Everything the server reads from the config file.
+struct Config {
+    std::string file;  // the config file it was loaded from
+    int workers = 1;   // ringcast's own: shards; default: online CPUs, 1..256
+    RtmpConfig rtmp;
+    int max_connections = 1000;
+    std::string pid = "./objs/srs.pid";
+    // SRS's default is `daemon on` (full.conf: "default: on"), and ringcast follows SRS so a
+    // config written for SRS behaves the same. Every example config says `daemon off;` and so
+    // does conf/ringcast.conf, which gives the foreground run of DESIGN.md section 1.
+    bool daemon = true;
+    LogTank srs_log_tank = LogTank::file;  // SRS's default
+    core::LogLevel srs_log_level = core::LogLevel::trace;
+    std::string srs_log_file = "./objs/srs.log";
+    std::vector<VhostConfig> vhosts;
+
+    /// The vhost with this name, or nullptr.
+    [[nodiscard]] const VhostConfig* find_vhost(std::string_view name) const;
+};
+
+/// A config plus the warnings of loading it ("FILE:LINE: ..." each).
+struct LoadedConfig {
+    Config config;
+    std::vector<std::string> warnings;
+};
+
+/// Parses, checks and types a config file; throws core::ConfigError ("FILE:LINE: reason").
+LoadedConfig load_config(const std::string& path);
+/// The same for text that claims to come from `virtual_file_name` (tests).
+LoadedConfig load_config_text(std::string_view text, const std::string& virtual_file_name);
+/// The same for an already parsed tree (rewritten in place by step 1 above).
+LoadedConfig build_config(core::ConfDirective& root);
+
+/// Parses `1935`, `127.0.0.1:1935` or `[::1]:1935` as SRS does; false when invalid.
+bool parse_listen_endpoint(std::string_view text, ListenEndpoint& out);
+
+/// Online CPUs, clamped to 1..256: the default of `workers`.
+int default_workers();
+
+}  // namespace ringcast::app

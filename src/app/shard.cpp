@@ -1,0 +1,169 @@
+#include "app/shard.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "uring/socket.h"
+
+namespace ringcast::app {
+namespace {
+
+std::string peer_name(int fd) {
+    uring::SocketAddress address;
+    address.length = sizeof address.storage;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address.storage), &address.length) != 0) {
+        return "unknown";
+    }
+    return address.to_string();
+}
+
+}  // namespace
+
+Shard::Shard(std::size_t id, const Config& config, Mesh& mesh, ServerShared& shared)
+    : id_(id), config_(config), mesh_(mesh), shared_(shared) {}
+
+Shard::~Shard() {
+    // Teardown order matters: everything with operations on the ring goes before the reactor,
+    // the reactor before the ring, the pool last (buffers may still be referenced until then).
+    acceptors_.clear();
+    connections_.clear();
+    mesh_endpoint_.reset();
+    recv_buffers_.reset();
+    reactor_.reset();
+    ring_.reset();
+    if (core::BufferPool::current() == &pool_) {
+        core::BufferPool::set_current(nullptr);
+    }
+}
+
+core::Status Shard::start() {
+    core::BufferPool::set_current(&pool_);
+    auto ring = uring::Ring::create();
+    if (!ring) {
+        return core::fail(ring.error());
+    }
+    ring_ = std::move(*ring);
+    reactor_ = std::make_unique<uring::Reactor>(*ring_);
+    reactor_for_stop_.store(reactor_.get());
+    if (ring_->features().provided_buffer_ring) {
+        auto buffers = uring::ProvidedBufRing::create(*ring_, 0, kRecvBufferCount, kRecvBufferBytes);
+        if (buffers) {
+            recv_buffers_ = std::move(*buffers);
+        } else {
+            RC_WARN("no provided buffer ring ({}); using plain recv", buffers.error().describe());
+        }
+    }
+    mesh_endpoint_ = std::make_unique<MeshEndpoint>(mesh_, id_, *reactor_, *this);
+    mesh_.register_target(id_, reactor_->wake_target());
+    if (stop_requested_.load()) {
+        reactor_->request_stop();
+    }
+    return open_listeners();
+}
+
+core::Status Shard::open_listeners() {
+    for (const ListenEndpoint& endpoint : config_.rtmp.listen) {
+        auto address = uring::SocketAddress::parse(endpoint.host, endpoint.port);
+        if (!address) {
+            RC_ERROR("bad listen address {}:{}", endpoint.host, endpoint.port);
+            return core::fail(address.error());
+        }
+        // An IPv6 wildcard next to an IPv4 listener on the same port must not claim IPv4 too.
+        bool v4_sibling = false;
+        for (const ListenEndpoint& other : config_.rtmp.listen) {
+            v4_sibling |= !other.ipv6 && other.port == endpoint.port;
+        }
+        auto fd = uring::listen_tcp(*address, {.reuse_port = true, .backlog = 1024, .v6_only = v4_sibling});
+        if (!fd) {
+            RC_ERROR("listen on {} failed: {}", address->to_string(), fd.error().describe());
+            return core::fail(fd.error());
+        }
+        if (id_ == 0) {
+            RC_TRACE("RTMP listen at {}", address->to_string());
+        }
+        acceptors_.push_back(std::make_unique<uring::Acceptor>(*reactor_, std::move(*fd), *this));
+        acceptors_.back()->start();
+    }
+    return {};
+}
+
+void Shard::run() {
+    mesh_endpoint_->send(0, ShardReady{static_cast<std::uint32_t>(acceptors_.size())});
+    reactor_->run();
+    drain();
+}
+
+void Shard::drain() {
+    reactor_->clear_stop();
+    for (auto& acceptor : acceptors_) {
+        acceptor->stop();
+    }
+    for (auto& [id, connection] : connections_) {
+        connection->close(core::Error::make(core::Errc::canceled, "server stopping"));
+    }
+    bool drained = reactor_->run_until(
+        [&] { return connections_.empty() && released_.empty() && acceptors_stopped_ == acceptors_.size(); },
+        kStopDrainMs);
+    if (!drained) {
+        RC_WARN("stop: {} connections still closing after {} ms", connections_.size(), kStopDrainMs);
+    }
+    RC_TRACE("shard stopped: accepted {}, refused {}", stats_.accepted, stats_.refused);
+}
+
+void Shard::request_stop() {
+    stop_requested_.store(true);
+    if (uring::Reactor* reactor = reactor_for_stop_.load()) {
+        reactor->request_stop_from_any_thread();
+    }
+}
+
+void Shard::on_accept(int fd) {
+    std::uint64_t id = shared_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
+    core::log::ConnScope scope(id);
+    std::string peer = peer_name(fd);
+    if (shared_.live_connections.fetch_add(1, std::memory_order_relaxed) >= config_.max_connections) {
+        shared_.live_connections.fetch_sub(1, std::memory_order_relaxed);
+        ++stats_.refused;
+        RC_WARN("refuse {}: max_connections {} reached", peer, config_.max_connections);
+        ::close(fd);
+        return;
+    }
+    ++stats_.accepted;
+    RC_TRACE("accept {} on shard {}", peer, id_);
+    uring::tune_stream_socket(fd, true);
+    auto connection = std::make_unique<Connection>(*this, id, std::move(peer));
+    Connection& ref = *connection;
+    connections_.emplace(id, std::move(connection));
+    ref.open(fd);
+}
+
+void Shard::on_accept_error(core::Error error) { RC_ERROR("accept failed: {}", error.describe()); }
+
+void Shard::release_connection(Connection& connection) {
+    if (released_.empty()) {
+        reactor_->defer(&Shard::free_released, this);
+    }
+    released_.push_back(connection.id());
+}
+
+void Shard::free_released(void* self) {
+    auto* shard = static_cast<Shard*>(self);
+    for (std::uint64_t id : shard->released_) {
+        if (shard->connections_.erase(id) != 0) {
+            shard->shared_.live_connections.fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
+    shard->released_.clear();
+}
+
+void Shard::on_message(std::size_t, ShardMsg&& message) {
+    if (std::holds_alternative<ShardReady>(message)) {
+        if (++shards_ready_ == mesh_.shard_count()) {
+            RC_TRACE("ringcast ready: {} shards serving, {}", mesh_.shard_count(), ring_->features().describe());
+        }
+    }
+}
+
+}  // namespace ringcast::app

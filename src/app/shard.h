@@ -1,0 +1,96 @@
+#pragma once
+// Shard: one pinned thread with its own ring, reactor, buffer pools, SO_REUSEPORT listeners and
+// connections (DESIGN.md section 3). Nothing mutable in it is touched by another thread, except
+// the stop request and the mesh rings, which are built for that.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "app/config.h"
+#include "app/connection.h"
+#include "app/shard_msg.h"
+#include "core/buffer.h"
+#include "core/result.h"
+#include "uring/acceptor.h"
+#include "uring/buf_ring.h"
+#include "uring/reactor.h"
+#include "uring/ring.h"
+
+namespace ringcast::app {
+
+/// Process-wide values the shards share, each an atomic touched once per connection, never per
+/// message. Owned by the Server; outlives every shard.
+struct ServerShared {
+    std::atomic<std::uint64_t> next_connection_id{1};
+    std::atomic<int> live_connections{0};
+};
+
+/// Per-shard counters; read by the Server after the shard thread has joined.
+struct ShardStats {
+    std::uint64_t accepted = 0;
+    std::uint64_t refused = 0;  // over max_connections
+};
+
+/// Owned by the Server; constructed on the main thread, then start(), run() and the destructor
+/// all run on the shard's own thread. The Config, Mesh and ServerShared outlive it.
+class Shard final : public uring::Acceptor::Handler, public MeshEndpoint::Receiver {
+public:
+    static constexpr std::uint32_t kRecvBufferCount = 1024;
+    static constexpr std::uint32_t kRecvBufferBytes = 8192;
+    static constexpr std::uint64_t kStopDrainMs = 800;
+
+    Shard(std::size_t id, const Config& config, Mesh& mesh, ServerShared& shared);
+    ~Shard() override;
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+
+    /// Creates the ring and everything on it and opens the listeners; on the shard thread.
+    core::Status start();
+    /// Serves until request_stop(), then closes every connection and listener.
+    void run();
+    /// Any thread.
+    void request_stop();
+
+    [[nodiscard]] std::size_t id() const { return id_; }
+    uring::Reactor& reactor() { return *reactor_; }
+    uring::ProvidedBufRing* recv_buffers() { return recv_buffers_.get(); }
+    [[nodiscard]] const ShardStats& stats() const { return stats_; }
+    [[nodiscard]] const uring::RingFeatures& features() const { return ring_->features(); }
+
+    /// Called by a Connection from on_closed; the object is freed later in this turn.
+    void release_connection(Connection& connection);
+
+    void on_accept(int fd) override;
+    void on_accept_error(core::Error error) override;
+    void on_acceptor_stopped() override { ++acceptors_stopped_; }
+    void on_message(std::size_t from_shard, ShardMsg&& message) override;
+
+private:
+    core::Status open_listeners();
+    void drain();
+    static void free_released(void* self);
+
+    std::size_t id_;
+    const Config& config_;
+    Mesh& mesh_;
+    ServerShared& shared_;
+    std::atomic<bool> stop_requested_{false};
+    std::atomic<uring::Reactor*> reactor_for_stop_{nullptr};
+
+    core::BufferPool pool_;
+    std::unique_ptr<uring::Ring> ring_;
+    std::unique_ptr<uring::Reactor> reactor_;
+    std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;
+    std::unique_ptr<MeshEndpoint> mesh_endpoint_;
+    std::vector<std::unique_ptr<uring::Acceptor>> acceptors_;
+    std::size_t acceptors_stopped_ = 0;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    std::vector<std::uint64_t> released_;
+    std::size_t shards_ready_ = 0;  // shard 0 only
+    ShardStats stats_;
+};
+
+}  // namespace ringcast::app

@@ -1,0 +1,319 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace ringcast::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+LoadedConfig load(std::string_view text) { return load_config_text(text, "t.conf"); }
+
+std::string error_of(std::string_view text) {
+    try {
+        load(text);
+    } catch (const core::ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string srs_conf(const std::string& name) { return std::string(RINGCAST_SRS_CONF_DIR) + "/" + name; }
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+ListenEndpoint any4(std::uint16_t port) { return {"0.0.0.0", port, false}; }
+
+TEST(Config, DefaultsAreSrsDefaults) {
+    LoadedConfig loaded = load("vhost __defaultVhost__ {\n}\n");
+    const Config& c = loaded.config;
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_EQ(c.file, "t.conf");
+    EXPECT_EQ(c.rtmp.listen, std::vector<ListenEndpoint>{any4(1935)});
+    EXPECT_EQ(c.rtmp.chunk_size, 60000);
+    EXPECT_EQ(c.max_connections, 1000);
+    EXPECT_EQ(c.pid, "./objs/srs.pid");
+    EXPECT_TRUE(c.daemon);
+    EXPECT_EQ(c.srs_log_tank, LogTank::file);
+    EXPECT_EQ(c.srs_log_level, core::LogLevel::trace);
+    EXPECT_EQ(c.srs_log_file, "./objs/srs.log");
+    EXPECT_EQ(c.workers, default_workers());
+    EXPECT_GE(c.workers, 1);
+    EXPECT_LE(c.workers, 256);
+    ASSERT_EQ(c.vhosts.size(), 1u);
+    EXPECT_EQ(c.vhosts[0].name, "__defaultVhost__");
+    EXPECT_TRUE(c.vhosts[0].enabled);
+    EXPECT_FALSE(c.vhosts[0].chunk_size.has_value());
+    EXPECT_EQ(c.vhosts[0].in_ack_size, 0);
+    EXPECT_EQ(c.vhosts[0].out_ack_size, 2500000);
+    EXPECT_EQ(c.vhosts[0].line, 1);
+}
+
+TEST(Config, TypedValues) {
+    LoadedConfig loaded = load(
+        "workers 3;\nmax_connections 2000;\npid /run/x.pid;\ndaemon off;\nsrs_log_tank console;\n"
+        "srs_log_level warn;\nsrs_log_file /var/log/x.log;\nchunk_size 4096;\n"
+        "vhost a { enabled off; chunk_size 128; in_ack_size 5000; out_ack_size 0; }\nvhost b { }\n");
+    const Config& c = loaded.config;
+    EXPECT_EQ(c.workers, 3);
+    EXPECT_EQ(c.max_connections, 2000);
+    EXPECT_EQ(c.pid, "/run/x.pid");
+    EXPECT_FALSE(c.daemon);
+    EXPECT_EQ(c.srs_log_tank, LogTank::console);
+    EXPECT_EQ(c.srs_log_level, core::LogLevel::warn);
+    EXPECT_EQ(c.srs_log_file, "/var/log/x.log");
+    EXPECT_EQ(c.rtmp.chunk_size, 4096);
+    ASSERT_EQ(c.vhosts.size(), 2u);
+    const VhostConfig* a = c.find_vhost("a");
+    ASSERT_NE(a, nullptr);
+    EXPECT_FALSE(a->enabled);
+    EXPECT_EQ(a->chunk_size, 128);
+    EXPECT_EQ(a->in_ack_size, 5000);
+    EXPECT_EQ(a->out_ack_size, 0);
+    EXPECT_EQ(c.find_vhost("none"), nullptr);
+}
+
+TEST(Config, LogLevelV2OverridesWithShiftedNames) {
+    EXPECT_EQ(load("srs_log_level warn;\nsrs_log_level_v2 info;\n").config.srs_log_level, core::LogLevel::trace);
+    EXPECT_EQ(load("srs_log_level_v2 trace;\n").config.srs_log_level, core::LogLevel::verbose);
+    EXPECT_EQ(load("srs_log_level_v2 debug;\n").config.srs_log_level, core::LogLevel::info);
+}
+
+TEST(Config, Srs6ListenForms) {
+    EXPECT_EQ(load("listen 1935 1936;").config.rtmp.listen, (std::vector<ListenEndpoint>{any4(1935), any4(1936)}));
+    EXPECT_EQ(load("listen 127.0.0.1:19350;").config.rtmp.listen,
+              (std::vector<ListenEndpoint>{ListenEndpoint{"127.0.0.1", 19350, false}}));
+    EXPECT_EQ(load("listen [::]:1935;").config.rtmp.listen, (std::vector<ListenEndpoint>{ListenEndpoint{"::", 1935, true}}));
+    EXPECT_EQ(load("listen 1935 [::1]:1936;").config.rtmp.listen,
+              (std::vector<ListenEndpoint>{any4(1935), ListenEndpoint{"::1", 1936, true}}));
+}
+
+TEST(Config, Srs7RtmpBlock) {
+    LoadedConfig loaded = load("rtmp {\n  listen 1940 [::]:1940;\n  chunk_size 8192;\n}\n");
+    EXPECT_TRUE(loaded.warnings.empty());
+    EXPECT_EQ(loaded.config.rtmp.listen, (std::vector<ListenEndpoint>{any4(1940), ListenEndpoint{"::", 1940, true}}));
+    EXPECT_EQ(loaded.config.rtmp.chunk_size, 8192);
+}
+
+TEST(Config, TopLevelListenOverridesRtmpBlockAsInSrs7) {
+    LoadedConfig loaded = load("rtmp {\n  listen 1940;\n  chunk_size 8192;\n}\nlisten 1950;\n");
+    EXPECT_EQ(loaded.config.rtmp.listen, std::vector<ListenEndpoint>{any4(1950)});
+    EXPECT_EQ(loaded.config.rtmp.chunk_size, 8192);
+    ASSERT_EQ(loaded.warnings.size(), 1u);
+    EXPECT_EQ(loaded.warnings[0], "t.conf:5: top-level \"listen\" overrides rtmp.listen at t.conf:2 (as in SRS 7)");
+}
+
+TEST(Config, RepeatedDirectiveUsesTheFirstAndWarns) {
+    LoadedConfig loaded = load("listen 1935;\nlisten 1936;\npid a;\npid b;\nvhost v {}\nvhost v { enabled off; }\n");
+    EXPECT_EQ(loaded.config.rtmp.listen, std::vector<ListenEndpoint>{any4(1935)});
+    EXPECT_EQ(loaded.config.pid, "a");
+    ASSERT_EQ(loaded.config.vhosts.size(), 1u);
+    EXPECT_TRUE(loaded.config.vhosts[0].enabled);
+    EXPECT_EQ(loaded.warnings,
+              (std::vector<std::string>{
+                  "t.conf:2: duplicate \"listen\" ignored, the first one at t.conf:1 is used",
+                  "t.conf:4: duplicate \"pid\" ignored, the first one at t.conf:3 is used",
+                  "t.conf:6: duplicate vhost \"v\" ignored, the first one at t.conf:5 is used"}));
+}
+
+TEST(Config, ParseListenEndpoint) {
+    ListenEndpoint e;
+    EXPECT_TRUE(parse_listen_endpoint("1", e));
+    EXPECT_TRUE(parse_listen_endpoint("65535", e));
+    EXPECT_TRUE(parse_listen_endpoint("[fe80::1]:80", e));
+    EXPECT_EQ(e.host, "fe80::1");
+    for (std::string_view bad : {"", "abc", "0", "65536", "-1", "19 35", "1935x", "localhost:1935", "1.2.3:80",
+                                 "1.2.3.4:", ":1935", "::1:1935", "[::1]", "[::1]1935", "[1.2.3.4]:80", "[::1:80"}) {
+        EXPECT_FALSE(parse_listen_endpoint(bad, e)) << bad;
+    }
+}
+
+TEST(Config, BadValuesAreErrorsAtTheirLine) {
+    EXPECT_EQ(error_of("daemon off;\nlisten abc;\n"),
+              "t.conf:2: invalid value \"abc\" for \"listen\": expected [IP:]PORT, e.g. 1935, 127.0.0.1:1935 or "
+              "[::]:1935");
+    EXPECT_EQ(error_of("rtmp {\n listen 1935 99999;\n}\n"),
+              "t.conf:2: invalid value \"99999\" for \"listen\": expected [IP:]PORT, e.g. 1935, 127.0.0.1:1935 or "
+              "[::]:1935");
+    EXPECT_EQ(error_of("listen 1935 1935;"), "t.conf:1: \"listen\" lists 1935 twice");
+    EXPECT_EQ(error_of("listen;"), "t.conf:1: directive \"listen\" takes 1 or more arguments, got 0");
+    EXPECT_EQ(error_of("workers 0;"), "t.conf:1: invalid value \"0\" for \"workers\": expected an integer from 1 to 256");
+    EXPECT_EQ(error_of("\nworkers 257;"),
+              "t.conf:2: invalid value \"257\" for \"workers\": expected an integer from 1 to 256");
+    EXPECT_EQ(error_of("workers 2x;"), "t.conf:1: invalid value \"2x\" for \"workers\": expected an integer from 1 to 256");
+    EXPECT_EQ(error_of("chunk_size 10;"),
+              "t.conf:1: invalid value \"10\" for \"chunk_size\": expected an integer from 128 to 65536");
+    EXPECT_EQ(error_of("vhost v {\n chunk_size 70000;\n}"),
+              "t.conf:2: invalid value \"70000\" for \"chunk_size\": expected an integer from 128 to 65536");
+    EXPECT_EQ(error_of("max_connections 0;"),
+              "t.conf:1: invalid value \"0\" for \"max_connections\": expected an integer from 1 to 1000000");
+    EXPECT_EQ(error_of("daemon yes;"), "t.conf:1: invalid value \"yes\" for \"daemon\": expected on or off");
+    EXPECT_EQ(error_of("srs_log_tank syslog;"),
+              "t.conf:1: invalid value \"syslog\" for \"srs_log_tank\": expected console or file");
+    EXPECT_EQ(error_of("srs_log_level loud;"),
+              "t.conf:1: invalid value \"loud\" for \"srs_log_level\": expected verbose, info, trace, warn or error");
+    EXPECT_EQ(error_of("srs_log_level_v2 verbose;"),
+              "t.conf:1: invalid value \"verbose\" for \"srs_log_level_v2\": expected trace, debug, info, warn or error");
+    EXPECT_EQ(error_of("pid a b;"), "t.conf:1: directive \"pid\" takes 1 argument, got 2");
+    EXPECT_EQ(error_of("pid \"\";"), "t.conf:1: invalid value \"\" for \"pid\": expected a non-empty value");
+    EXPECT_EQ(error_of("daemon off { }"), "t.conf:1: directive \"daemon\" takes no block");
+    EXPECT_EQ(error_of("rtmp 1935;"), "t.conf:1: directive \"rtmp\" requires a block { ... }");
+    EXPECT_EQ(error_of("vhost { }"), "t.conf:1: directive \"vhost\" takes 1 argument before its block, got 0");
+    EXPECT_EQ(error_of("vhost a b { }"), "t.conf:1: directive \"vhost\" takes 1 argument before its block, got 2");
+    EXPECT_EQ(error_of("vhost v;"), "t.conf:1: directive \"vhost\" requires a block { ... }");
+    EXPECT_EQ(error_of("vhost v {\n\n enabled maybe;\n}"),
+              "t.conf:3: invalid value \"maybe\" for \"enabled\": expected on or off");
+}
+
+TEST(Config, UnknownDirectivesAreErrors) {
+    EXPECT_EQ(error_of("daemon off;\nfoo 1;\n"), "t.conf:2: unsupported directive \"foo\"");
+    EXPECT_EQ(error_of("vhost v {\n  hls {\n    enabled on;\n    hls_bogus 1;\n  }\n}\n"),
+              "t.conf:4: unsupported directive \"vhost.hls.hls_bogus\"");
+    EXPECT_EQ(error_of("rtc_server {\n enabled on;\n bogus 1;\n}\n"), "t.conf:3: unsupported directive \"rtc_server.bogus\"");
+    EXPECT_EQ(error_of("rtmp {\n listen 1935;\n ack 1;\n}\n"), "t.conf:3: unsupported directive \"rtmp.ack\"");
+    EXPECT_EQ(error_of("worker_processes 3;\n"),
+              "t.conf:1: unsupported directive \"worker_processes\" (this looks like an nginx config, not an SRS one)");
+}
+
+TEST(Config, UnimplementedDirectivesWarnOncePerOccurrence) {
+    LoadedConfig loaded = load(
+        "daemon off;\nrtc_server {\n  enabled on;\n  listen 8000;\n  tcp { enabled on; }\n}\n"
+        "srt_server { enabled on; }\nff_log_dir ./objs;\n"
+        "vhost v {\n  hls {\n    enabled on;\n  }\n  min_latency on;\n  chunk_size 4096;\n}\n");
+    EXPECT_EQ(loaded.warnings,
+              (std::vector<std::string>{
+                  "t.conf:2: directive \"rtc_server\" is not implemented by ringcast, ignored",
+                  "t.conf:7: directive \"srt_server\" is not implemented by ringcast, ignored",
+                  "t.conf:8: directive \"ff_log_dir\" is not implemented by ringcast, ignored",
+                  "t.conf:10: directive \"vhost.hls\" is not implemented by ringcast, ignored",
+                  "t.conf:13: directive \"vhost.min_latency\" is not implemented by ringcast, ignored"}));
+    EXPECT_EQ(loaded.config.vhosts[0].chunk_size, 4096);
+}
+
+TEST(Config, FreeFormBlocksAcceptAnyNameAsSrsDoes) {
+    LoadedConfig loaded = load(
+        "vhost v {\n transcode {\n  engine e {\n   vparams { anything 1; }\n   perfile { re; }\n  }\n }\n}\n"
+        "circuit_breaker { whatever on; }\n");
+    EXPECT_EQ(loaded.warnings.size(), 2u);
+}
+
+TEST(Config, LegacySpellingsAreRewritten) {
+    LoadedConfig loaded = load(
+        "http_stream {\n enabled on;\n}\nvhost v {\n  gop_cache off;\n  mode remote;\n  forward 127.0.0.1:1936;\n"
+        "  http { enabled on; }\n}\n");
+    EXPECT_EQ(loaded.warnings,
+              (std::vector<std::string>{
+                  "t.conf:1: directive \"http_server\" is not implemented by ringcast, ignored",
+                  "t.conf:7: directive \"vhost.forward\" is not implemented by ringcast, ignored",
+                  "t.conf:8: directive \"vhost.http_static\" is not implemented by ringcast, ignored",
+                  "t.conf:5: directive \"vhost.play\" is not implemented by ringcast, ignored",
+                  "t.conf:6: directive \"vhost.cluster\" is not implemented by ringcast, ignored"}));
+}
+
+TEST(Config, LegacyTreeMatchesSrsTransform) {
+    core::ConfDirective root = core::parse_config_text(
+        "listen 1935;\nchunk_size 4096;\nvhost v {\n refer a.com;\n refer_play b.com;\n mr { enabled on; latency 350; }\n"
+        "  publish_1stpkt_timeout 20000;\n  nack { enabled on; no_copy off; }\n  rtc { aac transcode; }\n"
+        "  forward x:1936 y:1937;\n  http_remux { hstrs on; enabled on; }\n}\n",
+        "t.conf");
+    build_config(root);
+    const core::ConfDirective* rtmp = root.find("rtmp");
+    ASSERT_NE(rtmp, nullptr);
+    EXPECT_EQ(rtmp->find("chunk_size")->arg(0), "4096");
+    EXPECT_EQ(rtmp->find("chunk_size")->line, 2);
+    EXPECT_EQ(root.find("listen"), nullptr);
+    const core::ConfDirective& v = *root.find("vhost");
+    EXPECT_EQ(v.find("refer")->find("enabled")->arg(0), "on");
+    EXPECT_EQ(v.find("refer")->find("all")->arg(0), "a.com");
+    EXPECT_EQ(v.find("refer")->find("play")->arg(0), "b.com");
+    EXPECT_EQ(v.find("publish")->find("mr")->arg(0), "on");
+    EXPECT_EQ(v.find("publish")->find("mr_latency")->arg(0), "350");
+    EXPECT_EQ(v.find("publish")->find("firstpkt_timeout")->arg(0), "20000");
+    EXPECT_EQ(v.find("rtc")->find("nack")->arg(0), "on");
+    EXPECT_EQ(v.find("rtc")->find("nack_no_copy")->arg(0), "off");
+    EXPECT_EQ(v.find("rtc")->find("rtmp_to_rtc")->arg(0), "on");
+    EXPECT_EQ(v.find("forward")->find("destination")->args, (std::vector<std::string>{"x:1936", "y:1937"}));
+    EXPECT_TRUE(v.find("forward")->args.empty());
+    EXPECT_EQ(v.find("http_remux")->find("hstrs"), nullptr);
+}
+
+TEST(Config, AsprocessConflictsWithDaemon) {
+    EXPECT_EQ(error_of("asprocess on;\n"), "t.conf:1: asprocess on conflicts with daemon on (SRS refuses it too)");
+    EXPECT_EQ(error_of("asprocess on;\ndaemon off;\n"), "");
+}
+
+// SRS's conf/ ships two nginx configs (for a cache in front of SRS); SRS refuses them too.
+const std::set<std::string> nginx_configs = {"hls.edge.conf", "nginx.proxy.conf"};
+
+TEST(Config, EverySrsExampleConfigLoads) {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(RINGCAST_SRS_CONF_DIR)) {
+        std::string name = entry.path().filename().string();
+        if (entry.path().extension() != ".conf" || name == "full.conf" || nginx_configs.count(name) != 0) {
+            continue;
+        }
+        SCOPED_TRACE(name);
+        EXPECT_NO_THROW(load_config(entry.path().string()));
+        ++count;
+    }
+    EXPECT_GT(count, 90);
+}
+
+TEST(Config, NginxConfigsInSrsConfDirAreRefusedAsSrsDoes) {
+    for (const auto& name : nginx_configs) {
+        try {
+            load_config(srs_conf(name));
+            ADD_FAILURE() << name << " loaded";
+        } catch (const core::ConfigError& e) {
+            EXPECT_EQ(e.reason(), "unsupported directive \"worker_processes\" (this looks like an nginx config, not an SRS one)");
+        }
+    }
+}
+
+TEST(Config, FullConfIsRefusedBecauseSrsRefusesIt) {
+    try {
+        load_config(srs_conf("full.conf"));
+        FAIL() << "full.conf loaded";
+    } catch (const core::ConfigError& e) {
+        EXPECT_EQ(e.file(), srs_conf("full.conf"));
+        EXPECT_NE(e.reason().find("is_full on"), std::string::npos);
+        EXPECT_NE(e.reason().find("never use full.conf"), std::string::npos);
+    }
+}
+
+TEST(Config, FullConfWithoutTheIsFullMarkLoads) {
+    // Proves is_full is the only reason: every other directive of full.conf is known and valid.
+    std::string text = read_file(srs_conf("full.conf"));
+    std::size_t mark = text.rfind("is_full on;");
+    ASSERT_NE(mark, std::string::npos);
+    text.replace(mark, 11, "is_full off;");
+    LoadedConfig loaded = load_config_text(text, srs_conf("full.conf"));
+    EXPECT_FALSE(loaded.config.daemon);
+    EXPECT_EQ(loaded.config.rtmp.listen, std::vector<ListenEndpoint>{any4(1935)});
+    EXPECT_NE(loaded.config.find_vhost("include.srs.com"), nullptr);
+    EXPECT_EQ(loaded.config.find_vhost("scope.vhost.srs.com")->out_ack_size, 2500000);
+    EXPECT_GT(loaded.warnings.size(), 40u);
+}
+
+TEST(Config, RingcastDefaultConfigLoads) {
+    LoadedConfig loaded = load_config(std::string(RINGCAST_SOURCE_DIR) + "/conf/ringcast.conf");
+    EXPECT_FALSE(loaded.config.daemon);
+    EXPECT_EQ(loaded.config.srs_log_tank, LogTank::console);
+    EXPECT_EQ(loaded.config.rtmp.listen, std::vector<ListenEndpoint>{any4(1935)});
+    EXPECT_NE(loaded.config.find_vhost("__defaultVhost__"), nullptr);
+}
+
+}  // namespace
+}  // namespace ringcast::app
