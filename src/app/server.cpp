@@ -67,10 +67,14 @@ core::Status Server::start() {
     }
     for (const core::Status& status : start_status_) {
         if (!status) {
+            go_.store(kGoAbort);
+            go_.notify_all();
             stop();
             return status;
         }
     }
+    go_.store(kGoRun);
+    go_.notify_all();
     return {};
 }
 
@@ -81,12 +85,18 @@ void Server::shard_main(std::size_t index) {
     start_status_[index] = shard.start();
     bool ok = static_cast<bool>(start_status_[index]);
     started_.fetch_add(1);
-    if (ok) {
+    go_.wait(kGoWait);
+    if (ok && go_.load() == kGoRun) {
         shard.run();
     }
+    shard.teardown();
 }
 
 void Server::stop() {
+    if (go_.load() == kGoWait) {
+        go_.store(kGoAbort);
+        go_.notify_all();
+    }
     for (auto& shard : shards_) {
         shard->request_stop();
     }

@@ -38,6 +38,12 @@ private:
     std::vector<std::thread> threads_;
     std::vector<core::Status> start_status_;
     std::atomic<std::size_t> started_{0};
+    // Shards wait on this after start() so that every shard's wake target is registered in the
+    // mesh before any shard sends (kGoWait -> kGoRun, or kGoAbort when a shard failed to start).
+    static constexpr int kGoWait = 0;
+    static constexpr int kGoRun = 1;
+    static constexpr int kGoAbort = 2;
+    std::atomic<int> go_{kGoWait};
 };
 
 /// Runs the server on the calling (main) thread until SIGTERM, SIGINT or SIGQUIT; returns the

@@ -24,7 +24,13 @@ std::string peer_name(int fd) {
 Shard::Shard(std::size_t id, const Config& config, Mesh& mesh, ServerShared& shared)
     : id_(id), config_(config), mesh_(mesh), shared_(shared) {}
 
-Shard::~Shard() {
+Shard::~Shard() { teardown(); }
+
+void Shard::teardown() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        reactor_for_stop_ = nullptr;
+    }
     // Teardown order matters: everything with operations on the ring goes before the reactor,
     // the reactor before the ring, the pool last (buffers may still be referenced until then).
     acceptors_.clear();
@@ -33,20 +39,18 @@ Shard::~Shard() {
     recv_buffers_.reset();
     reactor_.reset();
     ring_.reset();
-    if (core::BufferPool::current() == &pool_) {
-        core::BufferPool::set_current(nullptr);
-    }
+    pool_.reset();
 }
 
 core::Status Shard::start() {
-    core::BufferPool::set_current(&pool_);
+    pool_ = std::make_unique<core::BufferPool>();
+    core::BufferPool::set_current(pool_.get());
     auto ring = uring::Ring::create();
     if (!ring) {
         return core::fail(ring.error());
     }
     ring_ = std::move(*ring);
     reactor_ = std::make_unique<uring::Reactor>(*ring_);
-    reactor_for_stop_.store(reactor_.get());
     if (ring_->features().provided_buffer_ring) {
         auto buffers = uring::ProvidedBufRing::create(*ring_, 0, kRecvBufferCount, kRecvBufferBytes);
         if (buffers) {
@@ -57,8 +61,12 @@ core::Status Shard::start() {
     }
     mesh_endpoint_ = std::make_unique<MeshEndpoint>(mesh_, id_, *reactor_, *this);
     mesh_.register_target(id_, reactor_->wake_target());
-    if (stop_requested_.load()) {
-        reactor_->request_stop();
+    {
+        std::lock_guard lock(stop_mutex_);
+        reactor_for_stop_ = reactor_.get();
+        if (stop_requested_.load()) {
+            reactor_->request_stop();
+        }
     }
     return open_listeners();
 }
@@ -113,9 +121,10 @@ void Shard::drain() {
 }
 
 void Shard::request_stop() {
+    std::lock_guard lock(stop_mutex_);
     stop_requested_.store(true);
-    if (uring::Reactor* reactor = reactor_for_stop_.load()) {
-        reactor->request_stop_from_any_thread();
+    if (reactor_for_stop_ != nullptr) {
+        reactor_for_stop_->request_stop_from_any_thread();
     }
 }
 
@@ -161,7 +170,7 @@ void Shard::free_released(void* self) {
 void Shard::on_message(std::size_t, ShardMsg&& message) {
     if (std::holds_alternative<ShardReady>(message)) {
         if (++shards_ready_ == mesh_.shard_count()) {
-            RC_TRACE("ringcast ready: {} shards serving, {}", mesh_.shard_count(), ring_->features().describe());
+            RC_TRACE("ringcast ready: {} shards serving, io_uring: {}", mesh_.shard_count(), ring_->features().describe());
         }
     }
 }

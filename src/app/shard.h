@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -34,8 +35,8 @@ struct ShardStats {
     std::uint64_t refused = 0;  // over max_connections
 };
 
-/// Owned by the Server; constructed on the main thread, then start(), run() and the destructor
-/// all run on the shard's own thread. The Config, Mesh and ServerShared outlive it.
+/// Owned by the Server; constructed on the main thread, then start(), run() and teardown() run
+/// on the shard's own thread. The Config, Mesh and ServerShared outlive it.
 class Shard final : public uring::Acceptor::Handler, public MeshEndpoint::Receiver {
 public:
     static constexpr std::uint32_t kRecvBufferCount = 1024;
@@ -51,6 +52,8 @@ public:
     core::Status start();
     /// Serves until request_stop(), then closes every connection and listener.
     void run();
+    /// Frees everything start() made; on the shard thread, after run() (or a failed start()).
+    void teardown();
     /// Any thread.
     void request_stop();
 
@@ -78,9 +81,12 @@ private:
     Mesh& mesh_;
     ServerShared& shared_;
     std::atomic<bool> stop_requested_{false};
-    std::atomic<uring::Reactor*> reactor_for_stop_{nullptr};
+    // request_stop() may come from another thread while this shard tears down; the mutex keeps
+    // the reactor alive for that one call (taken twice per shard lifetime, never per message).
+    std::mutex stop_mutex_;
+    uring::Reactor* reactor_for_stop_ = nullptr;
 
-    core::BufferPool pool_;
+    std::unique_ptr<core::BufferPool> pool_;  // made on the shard thread: the pool's owner
     std::unique_ptr<uring::Ring> ring_;
     std::unique_ptr<uring::Reactor> reactor_;
     std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;

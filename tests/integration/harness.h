@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,16 @@ private:
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and released), for a
 /// server under test to listen on.
 std::uint16_t free_tcp_port();
+
+/// Reads the process's output until `done(out, err)` holds or the timeout passes; returns done.
+bool wait_for_output(Process& process, const std::function<bool(const std::string& out, const std::string& err)>& done,
+                     std::chrono::milliseconds timeout);
+
+/// How many times `needle` occurs in `text`.
+std::size_t count_occurrences(std::string_view text, std::string_view needle);
+
+/// A blocking TCP connection to 127.0.0.1:port, or -1. The caller closes it.
+int connect_loopback(std::uint16_t port);
 
 /// The whole content of a file, or "" if it cannot be read.
 std::string read_file(const std::string& path);
