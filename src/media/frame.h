@@ -1,0 +1,53 @@
+#pragma once
+// MediaFrame: one audio, video or script-data message of a live stream, as carried by RTMP and
+// FLV (the payload is the FLV tag body). The payload is immutable and shared: a frame is copied
+// by reference into the GOP cache, other shards' mirrors and players' queues (SRS's shared
+// message). Only the small header (timestamp, flags) is per copy.
+
+#include <cstdint>
+
+#include "core/buffer.h"
+
+namespace ringcast::media {
+
+enum class FrameKind : std::uint8_t { audio = 8, video = 9, data = 18 };
+
+/// Codec of a frame's payload, from its FLV tag body header (legacy ids and enhanced RTMP FourCCs).
+enum class Codec : std::uint8_t {
+    unknown,
+    // video
+    h264,
+    h265,
+    av1,
+    vp9,
+    // audio
+    aac,
+    mp3,
+    opus,
+    other_audio,
+};
+
+struct FrameFlags {
+    bool keyframe = false;         // a video frame a decoder can start at
+    bool sequence_header = false;  // AVC/HEVC decoder configuration, AAC AudioSpecificConfig
+    bool metadata = false;         // onMetaData / @setDataFrame
+};
+
+/// Shard-local value; the payload's refcount is atomic so frames may cross shards by value.
+struct MediaFrame {
+    FrameKind kind = FrameKind::data;
+    Codec codec = Codec::unknown;
+    FrameFlags flags;
+    std::uint32_t timestamp_ms = 0;  // decode time, after jitter correction
+    core::Buffer payload;
+
+    [[nodiscard]] bool is_video() const { return kind == FrameKind::video; }
+    [[nodiscard]] bool is_audio() const { return kind == FrameKind::audio; }
+};
+
+/// Reads codec, keyframe and sequence-header flags from an FLV tag body (the first bytes of an
+/// RTMP audio or video message). Never reads past the payload; an empty or short payload gives
+/// Codec::unknown and no flags.
+MediaFrame classify(FrameKind kind, std::uint32_t timestamp_ms, core::Buffer payload);
+
+}  // namespace ringcast::media
