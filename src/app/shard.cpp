@@ -35,6 +35,7 @@ void Shard::teardown() {
     // the reactor before the ring, the pool last (buffers may still be referenced until then).
     acceptors_.clear();
     connections_.clear();
+    registry_.reset();
     mesh_endpoint_.reset();
     recv_buffers_.reset();
     reactor_.reset();
@@ -60,6 +61,8 @@ core::Status Shard::start() {
         }
     }
     mesh_endpoint_ = std::make_unique<MeshEndpoint>(mesh_, id_, *reactor_, *this);
+    registry_ = std::make_unique<StreamRegistry>(id_, mesh_.shard_count(), *mesh_endpoint_,
+                                                 [this](std::string_view vhost) { return stream_settings(vhost); });
     mesh_.register_target(id_, reactor_->wake_target());
     {
         std::lock_guard lock(stop_mutex_);
@@ -167,12 +170,16 @@ void Shard::free_released(void* self) {
     shard->released_.clear();
 }
 
-void Shard::on_message(std::size_t, ShardMsg&& message) {
+void Shard::on_message(std::size_t from, ShardMsg&& message) {
     if (std::holds_alternative<ShardReady>(message)) {
         if (++shards_ready_ == mesh_.shard_count()) {
             RC_TRACE("ringcast ready: {} shards serving, io_uring: {}", mesh_.shard_count(), ring_->features().describe());
         }
+        return;
     }
+    registry_->on_message(from, std::move(message));
 }
+
+StreamSettings Shard::stream_settings(std::string_view) const { return StreamSettings{}; }
 
 }  // namespace ringcast::app

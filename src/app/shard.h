@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "app/connection.h"
 #include "app/shard_msg.h"
+#include "app/stream_registry.h"
 #include "core/buffer.h"
 #include "core/result.h"
 #include "uring/acceptor.h"
@@ -60,6 +61,8 @@ public:
     [[nodiscard]] std::size_t id() const { return id_; }
     uring::Reactor& reactor() { return *reactor_; }
     uring::ProvidedBufRing* recv_buffers() { return recv_buffers_.get(); }
+    StreamRegistry& streams() { return *registry_; }
+    [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const ShardStats& stats() const { return stats_; }
     [[nodiscard]] const uring::RingFeatures& features() const { return ring_->features(); }
 
@@ -73,6 +76,7 @@ public:
 
 private:
     core::Status open_listeners();
+    [[nodiscard]] StreamSettings stream_settings(std::string_view vhost) const;
     void drain();
     static void free_released(void* self);
 
@@ -91,6 +95,7 @@ private:
     std::unique_ptr<uring::Reactor> reactor_;
     std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;
     std::unique_ptr<MeshEndpoint> mesh_endpoint_;
+    std::unique_ptr<StreamRegistry> registry_;
     std::vector<std::unique_ptr<uring::Acceptor>> acceptors_;
     std::size_t acceptors_stopped_ = 0;
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;

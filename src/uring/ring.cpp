@@ -127,9 +127,16 @@ Ring::~Ring() {
 
 io_uring_sqe* Ring::get_sqe() {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (sqe == nullptr) {
-        io_uring_submit(&ring_);
+    // A full SQ drains on submit. The kernel can refuse a submit only while the CQ has overflowed
+    // (EBUSY), which reaping clears; callers never see nullptr, because an operation silently not
+    // issued would leave its owner waiting forever.
+    for (int attempt = 0; sqe == nullptr; ++attempt) {
+        int rc = attempt == 0 ? io_uring_submit(&ring_) : io_uring_submit_and_get_events(&ring_);
         sqe = io_uring_get_sqe(&ring_);
+        if (sqe == nullptr && attempt >= 1000) {
+            RC_ERROR("io_uring: no submission queue entry after {} attempts (last submit: {})", attempt, rc);
+            std::abort();
+        }
     }
     return sqe;
 }

@@ -139,11 +139,16 @@ void TcpStream::submit_send() {
         iovecs_[count].iov_len = it->size();
     }
     in_flight_slices_ = count;
-    message_ = {};
-    message_.msg_iov = iovecs_;
-    message_.msg_iovlen = count;
     io_uring_sqe* sqe = reactor_.ring().get_sqe();
-    io_uring_prep_sendmsg(sqe, fd_, &message_, MSG_NOSIGNAL);
+    if (count == 1) {
+        // One slice: a plain send spares the kernel copying a msghdr and iovec array.
+        io_uring_prep_send(sqe, fd_, iovecs_[0].iov_base, iovecs_[0].iov_len, MSG_NOSIGNAL);
+    } else {
+        message_ = {};
+        message_.msg_iov = iovecs_;
+        message_.msg_iovlen = count;
+        io_uring_prep_sendmsg(sqe, fd_, &message_, MSG_NOSIGNAL);
+    }
     set_completion(sqe, send_);
     send_in_flight_ = true;
     ++stats_.sendmsg_calls;

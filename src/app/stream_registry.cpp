@@ -1,0 +1,321 @@
+#include "app/stream_registry.h"
+
+#include <functional>
+#include <optional>
+
+#include "core/log.h"
+
+namespace ringcast::app {
+
+/// On the owner shard: the sink that relays a stream's frames to one mirror shard. A full mesh
+/// outbox never blocks: the frame is dropped and the mirror resumes at the next keyframe.
+class StreamRegistry::RemoteRelay final : public media::FrameSink {
+public:
+    RemoteRelay(StreamRegistry& registry, std::size_t shard, StreamName name)
+        : registry_(registry), shard_(shard), name_(std::move(name)) {}
+
+    void on_frame(const media::MediaFrame& frame) override {
+        const bool is_key = frame.is_video() && frame.flags.keyframe;
+        const bool always = frame.flags.sequence_header || frame.flags.metadata;
+        if (need_keyframe_ && !is_key && !always && frame.is_video()) {
+            ++registry_.stats_.frames_dropped_full;
+            return;
+        }
+        if (!registry_.send(shard_, MirrorFrame{name_, frame})) {
+            ++registry_.stats_.frames_dropped_full;
+            need_keyframe_ = true;
+            return;
+        }
+        ++registry_.stats_.frames_relayed;
+        if (is_key) {
+            need_keyframe_ = false;
+        }
+    }
+    void on_publishing(bool publishing) override {
+        registry_.send(shard_, MirrorPublishing{name_, publishing});
+    }
+
+private:
+    StreamRegistry& registry_;
+    std::size_t shard_;
+    StreamName name_;
+    bool need_keyframe_ = false;
+};
+
+struct StreamRegistry::LocalStream {
+    explicit LocalStream(const std::string& key, bool is_owner)
+        : name(std::make_shared<const std::string>(key)), stream(key), owner(is_owner) {}
+
+    StreamName name;
+    media::Stream stream;
+    bool owner;
+    // Owner side.
+    media::JitterCorrector jitter;
+    std::optional<std::size_t> publisher_shard;
+    std::unordered_map<std::size_t, std::unique_ptr<RemoteRelay>> relays;
+    // Mirror side.
+    bool subscribed = false;
+    std::size_t local_players = 0;
+};
+
+struct StreamRegistry::PendingPublish {
+    StreamName name;
+    std::uint64_t request_id = 0;
+    std::size_t owner = 0;
+    bool accepted = false;
+    bool need_keyframe = false;  // a frame was dropped on the way to the owner
+};
+
+StreamRegistry::StreamRegistry(std::size_t shard_id, std::size_t shard_count, MeshEndpoint& mesh,
+                               SettingsLookup settings)
+    : shard_id_(shard_id), shard_count_(shard_count), mesh_(mesh), settings_(std::move(settings)) {}
+
+StreamRegistry::~StreamRegistry() = default;
+
+std::size_t StreamRegistry::owner_of(const std::string& name) const {
+    return std::hash<std::string>{}(name) % shard_count_;
+}
+
+bool StreamRegistry::send(std::size_t to, ShardMsg&& message) { return mesh_.send(to, std::move(message)); }
+
+StreamRegistry::LocalStream* StreamRegistry::find_local(const std::string& name) {
+    auto it = streams_.find(name);
+    return it == streams_.end() ? nullptr : it->second.get();
+}
+
+const media::Stream* StreamRegistry::find(const std::string& name) const {
+    auto it = streams_.find(name);
+    return it == streams_.end() ? nullptr : &it->second->stream;
+}
+
+StreamRegistry::LocalStream& StreamRegistry::stream_for(const std::string& name) {
+    if (LocalStream* existing = find_local(name)) {
+        return *existing;
+    }
+    auto created = std::make_unique<LocalStream>(name, owner_of(name) == shard_id_);
+    std::string_view vhost = std::string_view(name).substr(0, name.find('/'));
+    StreamSettings settings = settings_ ? settings_(vhost) : StreamSettings{};
+    created->stream.cache().set_gop_cache(settings.gop_cache, settings.gop_cache_max_frames);
+    created->jitter.set_mode(settings.jitter);
+    LocalStream& ref = *created;
+    streams_.emplace(name, std::move(created));
+    return ref;
+}
+
+void StreamRegistry::maybe_forget(const std::string& name) {
+    LocalStream* stream = find_local(name);
+    if (stream == nullptr) {
+        return;
+    }
+    const bool idle = stream->owner ? !stream->publisher_shard && stream->stream.sink_count() == 0
+                                    : stream->local_players == 0;
+    if (idle) {
+        streams_.erase(name);
+    }
+}
+
+// ---- publishing ----
+
+bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard) {
+    if (stream.publisher_shard) {
+        return false;  // SRS: NetStream.Publish.BadName, the first publisher keeps the stream
+    }
+    stream.publisher_shard = from_shard;
+    stream.jitter.reset();
+    stream.stream.set_publishing(true);
+    return true;
+}
+
+void StreamRegistry::request_publish(const std::string& name, PublishHandle& publisher) {
+    auto pending = std::make_unique<PendingPublish>();
+    pending->request_id = next_request_id_++;
+    pending->owner = owner_of(name);
+    PendingPublish& ref = *pending;
+    publishers_[&publisher] = std::move(pending);
+    if (ref.owner != shard_id_) {
+        ref.name = std::make_shared<const std::string>(name);
+        send(ref.owner, PublishRequest{ref.name, ref.request_id});
+        return;
+    }
+    LocalStream& stream = stream_for(name);
+    ref.name = stream.name;
+    ref.accepted = grant(stream, shard_id_);
+    if (!ref.accepted) {
+        publishers_.erase(&publisher);
+        maybe_forget(name);
+        publisher.on_publish_result(false);
+        return;
+    }
+    publisher.on_publish_result(true);
+}
+
+void StreamRegistry::on_publish_reply(const PublishReply& reply) {
+    for (auto it = publishers_.begin(); it != publishers_.end(); ++it) {
+        if (it->second->request_id != reply.request_id) {
+            continue;
+        }
+        PublishHandle* handle = it->first;
+        if (reply.accepted) {
+            it->second->accepted = true;
+        } else {
+            publishers_.erase(it);
+        }
+        handle->on_publish_result(reply.accepted);
+        return;
+    }
+    // The publisher left while waiting: give the stream back.
+    if (reply.accepted) {
+        send(owner_of(*reply.name), Unpublish{reply.name});
+    }
+}
+
+void StreamRegistry::owner_deliver(LocalStream& stream, media::MediaFrame frame) {
+    if (frame.is_audio() || frame.is_video()) {
+        frame.timestamp_ms = stream.jitter.correct(frame.timestamp_ms);
+    }
+    stream.stream.deliver(frame);
+}
+
+void StreamRegistry::publish_frame(PublishHandle& publisher, media::MediaFrame frame) {
+    auto it = publishers_.find(&publisher);
+    if (it == publishers_.end() || !it->second->accepted) {
+        return;
+    }
+    PendingPublish& state = *it->second;
+    if (state.owner == shard_id_) {
+        if (LocalStream* stream = find_local(*state.name)) {
+            owner_deliver(*stream, std::move(frame));
+        }
+        return;
+    }
+    const bool is_key = frame.is_video() && frame.flags.keyframe;
+    if (state.need_keyframe && frame.is_video() && !is_key && !frame.flags.sequence_header) {
+        ++stats_.frames_dropped_full;
+        return;
+    }
+    if (!send(state.owner, PublishFrame{state.name, std::move(frame)})) {
+        ++stats_.frames_dropped_full;
+        state.need_keyframe = true;
+        return;
+    }
+    ++stats_.frames_forwarded;
+    if (is_key) {
+        state.need_keyframe = false;
+    }
+}
+
+void StreamRegistry::owner_unpublish(LocalStream& stream) {
+    stream.publisher_shard.reset();
+    stream.stream.set_publishing(false);
+    maybe_forget(*stream.name);
+}
+
+void StreamRegistry::unpublish(PublishHandle& publisher) {
+    auto it = publishers_.find(&publisher);
+    if (it == publishers_.end()) {
+        return;
+    }
+    std::unique_ptr<PendingPublish> state = std::move(it->second);
+    publishers_.erase(it);
+    if (!state->accepted) {
+        return;  // a late acceptance is answered with Unpublish in on_publish_reply
+    }
+    if (state->owner != shard_id_) {
+        send(state->owner, Unpublish{state->name});
+    } else if (LocalStream* stream = find_local(*state->name)) {
+        owner_unpublish(*stream);
+    }
+}
+
+// ---- playing ----
+
+void StreamRegistry::play(const std::string& name, media::FrameSink& player) {
+    LocalStream& stream = stream_for(name);
+    ++stream.local_players;
+    if (!stream.owner && !stream.subscribed) {
+        stream.subscribed = true;
+        send(owner_of(name), Subscribe{stream.name, true});
+    }
+    stream.stream.attach(player);
+}
+
+void StreamRegistry::stop_play(const std::string& name, media::FrameSink& player) {
+    LocalStream* stream = find_local(name);
+    if (stream == nullptr) {
+        return;
+    }
+    stream->stream.detach(player);
+    if (stream->local_players > 0) {
+        --stream->local_players;
+    }
+    if (!stream->owner && stream->local_players == 0) {
+        send(owner_of(name), Subscribe{stream->name, false});
+    }
+    maybe_forget(name);
+}
+
+void StreamRegistry::on_subscribe(std::size_t from, const Subscribe& message) {
+    if (!message.subscribe) {
+        LocalStream* stream = find_local(*message.name);
+        if (stream == nullptr) {
+            return;
+        }
+        auto relay = stream->relays.find(from);
+        if (relay != stream->relays.end()) {
+            stream->stream.detach(*relay->second);
+            stream->relays.erase(relay);
+        }
+        maybe_forget(*message.name);
+        return;
+    }
+    LocalStream& stream = stream_for(*message.name);
+    auto& relay = stream.relays[from];
+    if (relay) {
+        return;
+    }
+    relay = std::make_unique<RemoteRelay>(*this, from, stream.name);
+    relay->on_publishing(stream.stream.publishing());
+    stream.stream.attach(*relay);
+}
+
+void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
+    std::visit(
+        [&](auto&& m) {
+            using T = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<T, PublishRequest>) {
+                LocalStream& stream = stream_for(*m.name);
+                bool accepted = grant(stream, from);
+                send(from, PublishReply{stream.name, m.request_id, accepted});
+                if (!accepted) {
+                    maybe_forget(*m.name);
+                }
+            } else if constexpr (std::is_same_v<T, PublishReply>) {
+                on_publish_reply(m);
+            } else if constexpr (std::is_same_v<T, PublishFrame>) {
+                LocalStream* stream = find_local(*m.name);
+                if (stream != nullptr && stream->publisher_shard == from) {
+                    owner_deliver(*stream, std::move(m.frame));
+                }
+            } else if constexpr (std::is_same_v<T, Unpublish>) {
+                LocalStream* stream = find_local(*m.name);
+                if (stream != nullptr && stream->publisher_shard == from) {
+                    owner_unpublish(*stream);
+                }
+            } else if constexpr (std::is_same_v<T, Subscribe>) {
+                on_subscribe(from, m);
+            } else if constexpr (std::is_same_v<T, MirrorFrame>) {
+                LocalStream* stream = find_local(*m.name);
+                if (stream != nullptr && !stream->owner) {
+                    stream->stream.deliver(m.frame);
+                }
+            } else if constexpr (std::is_same_v<T, MirrorPublishing>) {
+                LocalStream* stream = find_local(*m.name);
+                if (stream != nullptr && !stream->owner) {
+                    stream->stream.set_publishing(m.publishing);
+                }
+            }
+        },
+        std::move(message));
+}
+
+}  // namespace ringcast::app

@@ -1,0 +1,100 @@
+#pragma once
+// StreamRegistry: one per shard; where publishers and players meet streams (DESIGN.md
+// section 3). The stream "vhost/app/stream" is owned by shard hash(name) % shards. The owner
+// holds the publisher, the jitter correction and the startup cache, and relays every frame once
+// to each shard that has players (its mirror); players attach to the Stream on their own shard
+// (the owner's, or the mirror). A publisher on another shard sends its frames to the owner.
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "app/shard_msg.h"
+#include "media/jitter.h"
+#include "media/stream.h"
+
+namespace ringcast::app {
+
+/// How a stream behaves; from the vhost's config.
+struct StreamSettings {
+    media::JitterMode jitter = media::JitterMode::full;
+    bool gop_cache = true;
+    std::size_t gop_cache_max_frames = 2500;
+};
+
+/// The side of a publishing connection the registry talks back to. Lives on the publisher's
+/// shard; must call StreamRegistry::unpublish (or cancel) before it dies.
+class PublishHandle {
+public:
+    virtual ~PublishHandle() = default;
+    /// The owner's answer to request_publish().
+    virtual void on_publish_result(bool accepted) = 0;
+};
+
+struct RegistryStats {
+    std::uint64_t frames_relayed = 0;       // owner -> mirror shard messages
+    std::uint64_t frames_forwarded = 0;     // publisher shard -> owner messages
+    std::uint64_t frames_dropped_full = 0;  // dropped because a mesh outbox was full
+};
+
+/// Shard-local. Owned by the Shard; the MeshEndpoint outlives it.
+class StreamRegistry {
+public:
+    /// Settings of the streams of a vhost.
+    using SettingsLookup = std::function<StreamSettings(std::string_view vhost)>;
+
+    StreamRegistry(std::size_t shard_id, std::size_t shard_count, MeshEndpoint& mesh, SettingsLookup settings);
+    ~StreamRegistry();
+    StreamRegistry(const StreamRegistry&) = delete;
+    StreamRegistry& operator=(const StreamRegistry&) = delete;
+
+    [[nodiscard]] std::size_t owner_of(const std::string& name) const;
+
+    // Publisher side, on the publisher's shard.
+    void request_publish(const std::string& name, PublishHandle& publisher);
+    /// A frame of an accepted publisher (timestamps as received; the owner corrects them).
+    void publish_frame(PublishHandle& publisher, media::MediaFrame frame);
+    /// The publisher leaves (or gives up waiting for the answer).
+    void unpublish(PublishHandle& publisher);
+
+    // Player side, on the player's shard. The sink gets the startup cache, then live frames.
+    void play(const std::string& name, media::FrameSink& player);
+    void stop_play(const std::string& name, media::FrameSink& player);
+
+    void on_message(std::size_t from, ShardMsg&& message);
+
+    [[nodiscard]] const RegistryStats& stats() const { return stats_; }
+    [[nodiscard]] std::size_t stream_count() const { return streams_.size(); }
+    /// The local Stream (owner or mirror) of a name, or nullptr.
+    [[nodiscard]] const media::Stream* find(const std::string& name) const;
+
+private:
+    class RemoteRelay;
+    struct LocalStream;
+    struct PendingPublish;
+
+    LocalStream& stream_for(const std::string& name);
+    LocalStream* find_local(const std::string& name);
+    void maybe_forget(const std::string& name);
+    bool grant(LocalStream& stream, std::size_t from_shard);
+    void on_publish_reply(const PublishReply& reply);
+    void owner_deliver(LocalStream& stream, media::MediaFrame frame);
+    void owner_unpublish(LocalStream& stream);
+    void on_subscribe(std::size_t from, const Subscribe& message);
+    bool send(std::size_t to, ShardMsg&& message);
+
+    std::size_t shard_id_;
+    std::size_t shard_count_;
+    MeshEndpoint& mesh_;
+    SettingsLookup settings_;
+    std::unordered_map<std::string, std::unique_ptr<LocalStream>> streams_;
+    std::unordered_map<PublishHandle*, std::unique_ptr<PendingPublish>> publishers_;
+    std::uint64_t next_request_id_ = 1;
+    RegistryStats stats_;
+};
+
+}  // namespace ringcast::app
