@@ -1,0 +1,175 @@
+// Two shards' registries on one thread (each with its own ring and reactor), so the owner /
+// mirror / publisher-shard paths run through the real mesh deterministically.
+
+#include "app/stream_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "uring/reactor.h"
+#include "uring/ring.h"
+
+namespace ringcast::app {
+namespace {
+
+core::Buffer bytes(std::initializer_list<std::uint8_t> list) {
+    std::vector<std::uint8_t> v(list);
+    return core::Buffer::copy_of(std::span<const std::uint8_t>(v));
+}
+media::MediaFrame key(std::uint32_t ts) { return media::classify(media::FrameKind::video, ts, bytes({0x17, 1, 0, 0, 0})); }
+media::MediaFrame inter(std::uint32_t ts) { return media::classify(media::FrameKind::video, ts, bytes({0x27, 1, 0, 0, 0})); }
+media::MediaFrame header(std::uint32_t ts = 0) {
+    return media::classify(media::FrameKind::video, ts, bytes({0x17, 0, 0, 0, 0}));
+}
+
+struct Player final : media::FrameSink {
+    std::vector<std::uint32_t> timestamps;
+    std::vector<bool> publishing;
+    void on_frame(const media::MediaFrame& frame) override { timestamps.push_back(frame.timestamp_ms); }
+    void on_publishing(bool on) override { publishing.push_back(on); }
+};
+
+struct Publisher final : PublishHandle {
+    std::optional<bool> result;
+    void on_publish_result(bool accepted) override { result = accepted; }
+};
+
+class TestShard final : public MeshEndpoint::Receiver {
+public:
+    TestShard(Mesh& mesh, std::size_t id) {
+        ring = std::move(*uring::Ring::create());
+        reactor = std::make_unique<uring::Reactor>(*ring);
+        endpoint = std::make_unique<MeshEndpoint>(mesh, id, *reactor, *this);
+        mesh.register_target(id, reactor->wake_target());
+        registry = std::make_unique<StreamRegistry>(id, mesh.shard_count(), *endpoint, nullptr);
+    }
+    ~TestShard() override {
+        registry.reset();
+        endpoint.reset();
+    }
+    void on_message(std::size_t from, ShardMsg&& message) override { registry->on_message(from, std::move(message)); }
+
+    std::unique_ptr<uring::Ring> ring;
+    std::unique_ptr<uring::Reactor> reactor;
+    std::unique_ptr<MeshEndpoint> endpoint;
+    std::unique_ptr<StreamRegistry> registry;
+};
+
+class StreamRegistryTest : public ::testing::Test {
+protected:
+    StreamRegistryTest() : mesh(2), s0(mesh, 0), s1(mesh, 1) {}
+
+    void settle() {
+        for (int i = 0; i < 6; ++i) {
+            s0.reactor->turn(s0.reactor->now_ns());
+            s1.reactor->turn(s1.reactor->now_ns());
+        }
+    }
+    /// A stream name whose owner is `owner`.
+    std::string name_owned_by(std::size_t owner) {
+        for (int i = 0;; ++i) {
+            std::string name = "__defaultVhost__/live/s" + std::to_string(i);
+            if (s0.registry->owner_of(name) == owner) {
+                return name;
+            }
+        }
+    }
+
+    Mesh mesh;
+    TestShard s0;
+    TestShard s1;
+};
+
+TEST_F(StreamRegistryTest, PublisherOnOneShardPlayersOnBoth) {
+    const std::string name = name_owned_by(1);  // publisher on shard 0: frames cross to the owner
+    Publisher publisher;
+    s0.registry->request_publish(name, publisher);
+    settle();
+    ASSERT_EQ(publisher.result, std::optional<bool>(true));
+    Player local, remote;
+    s0.registry->play(name, local);   // shard 0 is a mirror for this stream
+    s1.registry->play(name, remote);  // shard 1 owns it
+    settle();
+    s0.registry->publish_frame(publisher, header(1000));
+    s0.registry->publish_frame(publisher, key(1000));
+    s0.registry->publish_frame(publisher, inter(1040));
+    settle();
+    // Jitter correction at the owner: the stream starts at 0.
+    EXPECT_EQ(remote.timestamps, (std::vector<std::uint32_t>{0, 0, 40}));
+    EXPECT_EQ(local.timestamps, (std::vector<std::uint32_t>{0, 0, 40}));
+    EXPECT_EQ(s1.registry->stats().frames_relayed, 3u) << "one relay per frame to the one mirror shard";
+
+    // A late player on the mirror shard gets the startup cache from the mirror.
+    Player late;
+    s0.registry->play(name, late);
+    EXPECT_EQ(late.timestamps.size(), 3u);
+    s0.registry->stop_play(name, late);
+    s0.registry->stop_play(name, local);
+    s1.registry->stop_play(name, remote);
+    s0.registry->unpublish(publisher);
+    settle();
+    EXPECT_EQ(s0.registry->stream_count(), 0u);
+    EXPECT_EQ(s1.registry->stream_count(), 0u);
+}
+
+TEST_F(StreamRegistryTest, SecondPublisherIsRefusedAndTheFirstKeepsTheStream) {
+    const std::string name = name_owned_by(0);
+    Publisher first, second;
+    s1.registry->request_publish(name, first);
+    settle();
+    ASSERT_EQ(first.result, std::optional<bool>(true));
+    s0.registry->request_publish(name, second);  // on the owner shard itself
+    EXPECT_EQ(second.result, std::optional<bool>(false));
+    Player player;
+    s0.registry->play(name, player);
+    s1.registry->publish_frame(first, key(0));
+    settle();
+    EXPECT_EQ(player.timestamps.size(), 1u);
+    // After the first leaves, a new publisher takes over and the attached player keeps playing.
+    s1.registry->unpublish(first);
+    settle();
+    Publisher third;
+    s0.registry->request_publish(name, third);
+    EXPECT_EQ(third.result, std::optional<bool>(true));
+    s0.registry->publish_frame(third, key(5000));
+    EXPECT_EQ(player.timestamps.size(), 2u);
+    EXPECT_EQ(player.publishing, (std::vector<bool>{false, true}));
+    s0.registry->stop_play(name, player);
+    s0.registry->unpublish(third);
+}
+
+TEST_F(StreamRegistryTest, PlayerBeforePublisherGetsTheStreamWhenItStarts) {
+    const std::string name = name_owned_by(1);
+    Player early;
+    s0.registry->play(name, early);
+    settle();
+    Publisher publisher;
+    s1.registry->request_publish(name, publisher);
+    s1.registry->publish_frame(publisher, header());
+    s1.registry->publish_frame(publisher, key(0));
+    settle();
+    EXPECT_EQ(early.timestamps.size(), 2u);
+    EXPECT_EQ(early.publishing, (std::vector<bool>{true}));
+    s0.registry->stop_play(name, early);
+    s1.registry->unpublish(publisher);
+    settle();
+}
+
+TEST_F(StreamRegistryTest, PublisherThatLeavesBeforeTheAnswerReleasesTheStream) {
+    const std::string name = name_owned_by(1);
+    Publisher impatient;
+    s0.registry->request_publish(name, impatient);
+    s0.registry->unpublish(impatient);  // gone before the owner answered
+    settle();
+    Publisher next;
+    s0.registry->request_publish(name, next);
+    settle();
+    EXPECT_EQ(next.result, std::optional<bool>(true)) << "the stream stayed locked by a publisher that left";
+    s0.registry->unpublish(next);
+    settle();
+}
+
+}  // namespace
+}  // namespace ringcast::app
