@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <climits>
 #include <utility>
 
@@ -191,6 +192,83 @@ RtmpConfig rtmp_section(const ConfDirective& root, std::vector<std::string>& war
     return rtmp;
 }
 
+double seconds_value(const ConfDirective& d, double value_min, double value_max) {
+    expect_args(d, 1, 1);
+    const std::string& text = d.arg(0);
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(value >= value_min && value <= value_max)) {
+        fail_value(d, "seconds from " + std::to_string(static_cast<int>(value_min)) + " to " +
+                          std::to_string(static_cast<int>(value_max)));
+    }
+    return value;
+}
+
+TimeJitter time_jitter_value(const ConfDirective& d) {
+    expect_args(d, 1, 1);
+    if (d.arg(0) == "full") {
+        return TimeJitter::full;
+    }
+    if (d.arg(0) == "zero") {
+        return TimeJitter::zero;
+    }
+    if (d.arg(0) == "off") {
+        return TimeJitter::off;
+    }
+    fail_value(d, "full, zero or off");
+}
+
+PlayConfig play_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    PlayConfig play;
+    if (const ConfDirective* c = first_of(d, "time_jitter", warnings)) {
+        play.time_jitter = time_jitter_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "mix_correct", warnings)) {
+        play.mix_correct = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "atc", warnings)) {
+        play.atc = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "atc_auto", warnings)) {
+        play.atc_auto = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "mw_latency", warnings)) {
+        play.mw_latency_ms = int_value(*c, 0, 60000);
+    }
+    if (const ConfDirective* c = first_of(d, "mw_msgs", warnings)) {
+        play.mw_msgs = int_value(*c, 0, 10000);
+    }
+    if (const ConfDirective* c = first_of(d, "gop_cache", warnings)) {
+        play.gop_cache = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "gop_cache_max_frames", warnings)) {
+        play.gop_cache_max_frames = int_value(*c, 0, 1000000);
+    }
+    if (const ConfDirective* c = first_of(d, "queue_length", warnings)) {
+        play.queue_length_s = seconds_value(*c, 0, 3600);
+    }
+    return play;
+}
+
+PublishConfig publish_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    PublishConfig publish;
+    if (const ConfDirective* c = first_of(d, "mr", warnings)) {
+        publish.mr = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "mr_latency", warnings)) {
+        publish.mr_latency_ms = int_value(*c, 0, 60000);
+    }
+    if (const ConfDirective* c = first_of(d, "firstpkt_timeout", warnings)) {
+        publish.firstpkt_timeout_ms = int_value(*c, 0, 3600000);
+    }
+    if (const ConfDirective* c = first_of(d, "normal_timeout", warnings)) {
+        publish.normal_timeout_ms = int_value(*c, 0, 3600000);
+    }
+    return publish;
+}
+
 VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warnings) {
     expect_block(d, 1);
     VhostConfig vhost;
@@ -211,6 +289,18 @@ VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warn
     }
     if (const ConfDirective* c = first_of(d, "out_ack_size", warnings)) {
         vhost.out_ack_size = int_value(*c, 0, INT_MAX);
+    }
+    if (const ConfDirective* c = first_of(d, "tcp_nodelay", warnings)) {
+        vhost.tcp_nodelay = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "min_latency", warnings)) {
+        vhost.min_latency = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "play", warnings)) {
+        vhost.play = play_section(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "publish", warnings)) {
+        vhost.publish = publish_section(*c, warnings);
     }
     return vhost;
 }

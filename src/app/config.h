@@ -31,13 +31,41 @@ struct ListenEndpoint {
 
 enum class LogTank { console, file };
 
-/// `vhost NAME { ... }`; only the RTMP-level settings so far.
+/// `time_jitter full|zero|off` (the app maps it to media::JitterMode).
+enum class TimeJitter { full, zero, off };
+
+/// `vhost { play { ... } }`: how players are fed. SRS's defaults.
+struct PlayConfig {
+    TimeJitter time_jitter = TimeJitter::full;
+    bool mix_correct = false;
+    bool atc = false;
+    bool atc_auto = false;
+    int mw_latency_ms = 350;   // merged write: gather this much media before a send
+    int mw_msgs = 8;           // ... or this many messages
+    bool gop_cache = true;
+    int gop_cache_max_frames = 2500;
+    double queue_length_s = 30;  // a player further behind than this drops to the next keyframe
+};
+
+/// `vhost { publish { ... } }`.
+struct PublishConfig {
+    bool mr = false;  // merged read
+    int mr_latency_ms = 350;
+    int firstpkt_timeout_ms = 20000;
+    int normal_timeout_ms = 5000;
+};
+
+/// `vhost NAME { ... }`.
 struct VhostConfig {
     std::string name;
     bool enabled = true;
     std::optional<int> chunk_size;  // unset: rtmp.chunk_size
     int in_ack_size = 0;            // bytes; 0 = do not send acknowledgements
     int out_ack_size = 2500000;     // bytes; the window announced to the peer
+    bool tcp_nodelay = false;
+    bool min_latency = false;       // SRS: disables merged write (mw_latency 0) and the GOP wait
+    PlayConfig play;
+    PublishConfig publish;
     std::string file;               // where it was defined, for messages
     int line = 0;
 };

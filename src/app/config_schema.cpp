@@ -24,16 +24,16 @@ constexpr DirectiveSpec dvr_specs[] = {unimpl("enabled"),      unimpl("dvr_apply
 constexpr DirectiveSpec refer_specs[] = {unimpl("enabled"), unimpl("all"), unimpl("publish"), unimpl("play")};
 constexpr DirectiveSpec exec_specs[] = {unimpl("enabled"), unimpl("publish")};
 constexpr DirectiveSpec play_specs[] = {
-    unimpl("time_jitter"),          unimpl("mix_correct"),          unimpl("atc"),
-    unimpl("atc_auto"),             unimpl("mw_latency"),           unimpl("gop_cache"),
-    unimpl("gop_cache_max_frames"), unimpl("queue_length"),         unimpl("send_min_interval"),
-    unimpl("reduce_sequence_header"), unimpl("mw_msgs")};
+    impl("time_jitter"),          impl("mix_correct"),          impl("atc"),
+    impl("atc_auto"),             impl("mw_latency"),           impl("gop_cache"),
+    impl("gop_cache_max_frames"), impl("queue_length"),         unimpl("send_min_interval"),
+    unimpl("reduce_sequence_header"), impl("mw_msgs")};
 constexpr DirectiveSpec cluster_specs[] = {
     unimpl("mode"),      unimpl("origin"),         unimpl("token_traverse"), unimpl("vhost"),
     unimpl("debug_srs_upnode"), unimpl("coworkers"), unimpl("origin_cluster"), unimpl("protocol"),
     unimpl("follow_client")};
-constexpr DirectiveSpec publish_specs[] = {unimpl("mr"),           unimpl("mr_latency"),      unimpl("firstpkt_timeout"),
-                                           unimpl("normal_timeout"), unimpl("parse_sps"),     unimpl("try_annexb_first"),
+constexpr DirectiveSpec publish_specs[] = {impl("mr"),           impl("mr_latency"),        impl("firstpkt_timeout"),
+                                           impl("normal_timeout"), unimpl("parse_sps"),       unimpl("try_annexb_first"),
                                            unimpl("kickoff_for_idle")};
 // SRS checks transcode engines but not ingest engines or input blocks.
 constexpr DirectiveSpec ingest_specs[] = {unimpl("enabled"), unimpl_any("input"), unimpl("ffmpeg"),
@@ -80,8 +80,8 @@ constexpr DirectiveSpec vhost_specs[] = {
     impl("chunk_size"),
     impl("in_ack_size"),
     impl("out_ack_size"),
-    unimpl("min_latency"),
-    unimpl("tcp_nodelay"),
+    impl("min_latency"),
+    impl("tcp_nodelay"),
     unimpl_block("dvr", dvr_specs),
     unimpl_block("ingest", ingest_specs),
     unimpl_block("hls", hls_specs),
@@ -90,8 +90,8 @@ constexpr DirectiveSpec vhost_specs[] = {
     unimpl_block("forward", forward_specs),
     unimpl_block("transcode", transcode_specs),
     unimpl_any("bandcheck"),
-    unimpl_block("play", play_specs),
-    unimpl_block("publish", publish_specs),
+    impl_block("play", play_specs),
+    impl_block("publish", publish_specs),
     unimpl_block("cluster", cluster_specs),
     unimpl_block("security", security_specs),
     unimpl_block("http_remux", http_remux_specs),

@@ -180,6 +180,24 @@ void Shard::on_message(std::size_t from, ShardMsg&& message) {
     registry_->on_message(from, std::move(message));
 }
 
-StreamSettings Shard::stream_settings(std::string_view) const { return StreamSettings{}; }
+StreamSettings Shard::stream_settings(std::string_view vhost) const {
+    const VhostConfig* config = config_.find_vhost(vhost);
+    if (config == nullptr) {
+        config = config_.find_vhost("__defaultVhost__");
+    }
+    StreamSettings settings;
+    if (config == nullptr) {
+        return settings;
+    }
+    const PlayConfig& play = config->play;
+    // atc (absolute time) passes the encoder's timestamps through, as SRS does.
+    settings.jitter = play.atc                                ? media::JitterMode::off
+                      : play.time_jitter == TimeJitter::zero ? media::JitterMode::zero
+                      : play.time_jitter == TimeJitter::off  ? media::JitterMode::off
+                                                              : media::JitterMode::full;
+    settings.gop_cache = play.gop_cache;
+    settings.gop_cache_max_frames = static_cast<std::size_t>(play.gop_cache_max_frames);
+    return settings;
+}
 
 }  // namespace ringcast::app

@@ -197,9 +197,9 @@ TEST(Config, UnimplementedDirectivesWarnOncePerOccurrence) {
                   "t.conf:2: directive \"rtc_server\" is not implemented by ringcast, ignored",
                   "t.conf:7: directive \"srt_server\" is not implemented by ringcast, ignored",
                   "t.conf:8: directive \"ff_log_dir\" is not implemented by ringcast, ignored",
-                  "t.conf:10: directive \"vhost.hls\" is not implemented by ringcast, ignored",
-                  "t.conf:13: directive \"vhost.min_latency\" is not implemented by ringcast, ignored"}));
+                  "t.conf:10: directive \"vhost.hls\" is not implemented by ringcast, ignored"}));
     EXPECT_EQ(loaded.config.vhosts[0].chunk_size, 4096);
+    EXPECT_TRUE(loaded.config.vhosts[0].min_latency);
 }
 
 TEST(Config, FreeFormBlocksAcceptAnyNameAsSrsDoes) {
@@ -218,8 +218,36 @@ TEST(Config, LegacySpellingsAreRewritten) {
                   "t.conf:1: directive \"http_server\" is not implemented by ringcast, ignored",
                   "t.conf:7: directive \"vhost.forward\" is not implemented by ringcast, ignored",
                   "t.conf:8: directive \"vhost.http_static\" is not implemented by ringcast, ignored",
-                  "t.conf:5: directive \"vhost.play\" is not implemented by ringcast, ignored",
                   "t.conf:6: directive \"vhost.cluster\" is not implemented by ringcast, ignored"}));
+    EXPECT_FALSE(loaded.config.vhosts[0].play.gop_cache) << "vhost-level gop_cache (SRS 1) moves into play {}";
+}
+
+TEST(Config, PlayAndPublishBlocks) {
+    LoadedConfig loaded = load(
+        "vhost v {\n  play {\n    time_jitter zero;\n    mw_latency 100;\n    mw_msgs 4;\n    queue_length 10;\n"
+        "    gop_cache_max_frames 300;\n    atc on;\n  }\n  publish {\n    mr on;\n    firstpkt_timeout 5000;\n"
+        "    normal_timeout 3000;\n  }\n  tcp_nodelay on;\n}\nvhost defaults {\n}\n");
+    EXPECT_TRUE(loaded.warnings.empty());
+    const VhostConfig& v = loaded.config.vhosts[0];
+    EXPECT_EQ(v.play.time_jitter, TimeJitter::zero);
+    EXPECT_EQ(v.play.mw_latency_ms, 100);
+    EXPECT_EQ(v.play.mw_msgs, 4);
+    EXPECT_DOUBLE_EQ(v.play.queue_length_s, 10);
+    EXPECT_EQ(v.play.gop_cache_max_frames, 300);
+    EXPECT_TRUE(v.play.atc);
+    EXPECT_TRUE(v.publish.mr);
+    EXPECT_EQ(v.publish.firstpkt_timeout_ms, 5000);
+    EXPECT_EQ(v.publish.normal_timeout_ms, 3000);
+    EXPECT_TRUE(v.tcp_nodelay);
+    const VhostConfig& d = loaded.config.vhosts[1];
+    EXPECT_EQ(d.play.time_jitter, TimeJitter::full);
+    EXPECT_EQ(d.play.mw_latency_ms, 350);
+    EXPECT_TRUE(d.play.gop_cache);
+    EXPECT_DOUBLE_EQ(d.play.queue_length_s, 30);
+    EXPECT_EQ(error_of("vhost v {\n play {\n  time_jitter fast;\n }\n}\n"),
+              "t.conf:3: invalid value \"fast\" for \"time_jitter\": expected full, zero or off");
+    EXPECT_EQ(error_of("vhost v {\n play {\n  queue_length -1;\n }\n}\n"),
+              "t.conf:3: invalid value \"-1\" for \"queue_length\": expected seconds from 0 to 3600");
 }
 
 TEST(Config, LegacyTreeMatchesSrsTransform) {
