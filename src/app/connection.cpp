@@ -5,19 +5,179 @@
 
 namespace ringcast::app {
 
+namespace {
+
+proto::rtmp::RtmpServerSession::Options session_options(const Config& config) {
+    proto::rtmp::RtmpServerSession::Options options;
+    options.out_chunk_size = static_cast<std::uint32_t>(config.rtmp.chunk_size);
+    return options;
+}
+
+media::FrameKind frame_kind(proto::rtmp::MediaKind kind) {
+    switch (kind) {
+    case proto::rtmp::MediaKind::audio: return media::FrameKind::audio;
+    case proto::rtmp::MediaKind::video: return media::FrameKind::video;
+    case proto::rtmp::MediaKind::data: break;
+    }
+    return media::FrameKind::data;
+}
+
+proto::rtmp::MediaKind message_kind(media::FrameKind kind) {
+    switch (kind) {
+    case media::FrameKind::audio: return proto::rtmp::MediaKind::audio;
+    case media::FrameKind::video: return proto::rtmp::MediaKind::video;
+    case media::FrameKind::data: break;
+    }
+    return proto::rtmp::MediaKind::data;
+}
+
+}  // namespace
+
 Connection::Connection(Shard& shard, std::uint64_t id, std::string peer)
-    : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this) {}
+    : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this),
+      session_(*this, *this, session_options(shard.config())) {}
+
+Connection::~Connection() = default;
+
+void Connection::close(core::Error reason) { stream_.close(reason); }
 
 void Connection::on_data(std::span<const std::uint8_t> bytes) {
     core::log::ConnScope scope(id_);
-    RC_VERBOSE("received {} bytes", bytes.size());
+    auto status = session_.feed(bytes);
+    if (!status) {
+        RC_WARN("rtmp: {} from {}; closing", status.error().describe(), peer_);
+        stream_.close(status.error());
+    }
+}
+
+void Connection::append(core::BufferSlice piece) { stream_.send(std::move(piece)); }
+
+void Connection::on_send_drained() {
+    if (close_when_drained_) {
+        stream_.close(core::Error::make(core::Errc::closed, "refused"));
+        return;
+    }
+    pump();
+}
+
+void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
+    const Config& config = shard_.config();
+    vhost_ = config.find_vhost(request.vhost);
+    if (vhost_ != nullptr) {
+        vhost_name_ = vhost_->name;
+    } else {
+        vhost_ = config.find_vhost("__defaultVhost__");
+    }
+    if (vhost_ != nullptr && !vhost_->enabled) {
+        RC_WARN("connect to disabled vhost {} refused", vhost_name_);
+        session_.reject_connect("vhost disabled");
+        close_when_drained_ = true;
+        return;
+    }
+    app_ = request.app;
+    RC_TRACE("connect app={} vhost={} tcUrl={} flashVer={}", request.app, vhost_name_, request.tc_url, request.flash_ver);
+    session_.accept_connect();
+}
+
+std::string Connection::stream_name(const std::string& stream) const { return vhost_name_ + "/" + app_ + "/" + stream; }
+
+void Connection::on_publish(const proto::rtmp::StreamRequest& request) {
+    name_ = stream_name(request.stream);
+    role_ = Role::publisher_pending;
+    RC_TRACE("publish {}", name_);
+    shard_.streams().request_publish(name_, *this);
+}
+
+void Connection::on_publish_result(bool accepted) {
+    core::log::ConnScope scope(id_);
+    if (!accepted) {
+        RC_WARN("publish {} refused: NetStream.Publish.BadName, the stream is already publishing", name_);
+        role_ = Role::none;
+        session_.reject_publish("Stream already publishing");
+        close_when_drained_ = true;
+        return;
+    }
+    role_ = Role::publisher;
+    session_.accept_publish();
+}
+
+void Connection::on_media(proto::rtmp::MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) {
+    if (role_ != Role::publisher) {
+        return;
+    }
+    media::MediaFrame frame = media::classify(frame_kind(kind), timestamp, std::move(payload));
+    frame.flags.metadata = metadata;
+    if (kind == proto::rtmp::MediaKind::data && !metadata) {
+        return;  // other script data (onTextData, onCuePoint) is not relayed yet
+    }
+    shard_.streams().publish_frame(*this, std::move(frame));
+}
+
+void Connection::on_unpublish() {
+    if (role_ == Role::publisher || role_ == Role::publisher_pending) {
+        RC_TRACE("unpublish {}", name_);
+        shard_.streams().unpublish(*this);
+        role_ = Role::none;
+    }
+}
+
+void Connection::on_play(const proto::rtmp::StreamRequest& request) {
+    name_ = stream_name(request.stream);
+    role_ = Role::player;
+    double queue_length_s = vhost_ != nullptr ? vhost_->play.queue_length_s : 30;
+    queue_.emplace(static_cast<std::uint32_t>(queue_length_s * 1000));
+    RC_TRACE("play {}", name_);
+    session_.accept_play();
+    shard_.streams().play(name_, *this);
+}
+
+void Connection::on_frame(const media::MediaFrame& frame) {
+    if (role_ != Role::player || !stream_.is_open()) {
+        return;
+    }
+    queue_->push(frame);
+    pump();
+}
+
+void Connection::pump() {
+    if (!queue_ || role_ != Role::player) {
+        return;
+    }
+    while (!queue_->empty() && stream_.queued_bytes() < kSendQueueBytesMax) {
+        const media::MediaFrame& frame = queue_->front();
+        auto status = session_.send_media(message_kind(frame.kind), frame.timestamp_ms, frame.payload);
+        if (!status) {
+            stream_.close(status.error());
+            return;
+        }
+        ++frames_sent_;
+        queue_->pop_front();
+    }
+}
+
+void Connection::on_publishing(bool publishing) {
+    if (publishing) {
+        session_.send_publish_notify();
+    } else {
+        session_.send_unpublish_notify();
+    }
+}
+
+void Connection::leave_stream() {
+    if (role_ == Role::publisher || role_ == Role::publisher_pending) {
+        shard_.streams().unpublish(*this);
+    } else if (role_ == Role::player) {
+        shard_.streams().stop_play(name_, *this);
+    }
+    role_ = Role::none;
 }
 
 void Connection::on_closed(core::Error reason) {
     core::log::ConnScope scope(id_);
+    leave_stream();
     const auto& stats = stream_.stats();
-    RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes", peer_, reason.describe(), stats.bytes_received,
-             stats.bytes_sent);
+    RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes, {} frames sent, {} dropped", peer_, reason.describe(),
+             stats.bytes_received, stats.bytes_sent, frames_sent_, queue_ ? queue_->dropped_frames() : 0);
     shard_.release_connection(*this);
 }
 

@@ -1,38 +1,85 @@
 #pragma once
-// Connection: one accepted client on one shard, from accept to close. It never migrates.
-// For now it only owns the socket and counts what it receives; the RTMP and HTTP sessions plug
-// in here (the glue between uring completions and the sans-I/O protocol code).
+// Connection: one accepted RTMP client on one shard, from accept to close; it never migrates.
+// It is the glue between the socket (uring::TcpStream), the sans-I/O protocol session
+// (proto::rtmp::RtmpServerSession) and the streams (StreamRegistry): a publisher's messages
+// become MediaFrames sent to the stream's owner; a player is a FrameSink whose frames wait in a
+// time-bounded PlayerQueue and go to the socket only while its send queue is short, so a slow
+// player costs bounded memory and never slows anyone else.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "app/stream_registry.h"
+#include "media/stream.h"
+#include "proto/rtmp/server_session.h"
 #include "uring/tcp_stream.h"
 
 namespace ringcast::app {
 
 class Shard;
+struct VhostConfig;
 
 /// Owned by its Shard's connection table; freed (deferred) after TcpStream reports closed.
-class Connection final : public uring::TcpStream::Handler {
+class Connection final : public uring::TcpStream::Handler,
+                         public proto::rtmp::RtmpServerSession::Handler,
+                         public proto::rtmp::ChunkSink,
+                         public PublishHandle,
+                         public media::FrameSink {
 public:
+    /// Bytes a player may have queued in its socket's send queue before frames wait in the
+    /// PlayerQueue instead (where the time bound applies).
+    static constexpr std::size_t kSendQueueBytesMax = 512 * 1024;
+
     Connection(Shard& shard, std::uint64_t id, std::string peer);
+    ~Connection() override;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
     void open(int fd) { stream_.open(fd); }
-    void close(core::Error reason) { stream_.close(reason); }
+    void close(core::Error reason);
     [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] const std::string& peer() const { return peer_; }
     [[nodiscard]] bool closed() const { return stream_.closed(); }
 
+    // uring::TcpStream::Handler
     void on_data(std::span<const std::uint8_t> bytes) override;
+    void on_send_drained() override;
     void on_closed(core::Error reason) override;
+    // RtmpServerSession::Handler
+    void on_connect(const proto::rtmp::ConnectRequest& request) override;
+    void on_publish(const proto::rtmp::StreamRequest& request) override;
+    void on_play(const proto::rtmp::StreamRequest& request) override;
+    void on_media(proto::rtmp::MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) override;
+    void on_unpublish() override;
+    // ChunkSink: the session's output
+    void append(core::BufferSlice piece) override;
+    // PublishHandle
+    void on_publish_result(bool accepted) override;
+    // FrameSink (as a player)
+    void on_frame(const media::MediaFrame& frame) override;
+    void on_publishing(bool publishing) override;
 
 private:
+    enum class Role : std::uint8_t { none, publisher_pending, publisher, player };
+
+    std::string stream_name(const std::string& stream) const;
+    void pump();
+    void leave_stream();
+
     Shard& shard_;
     std::uint64_t id_;
     std::string peer_;
     uring::TcpStream stream_;
+    proto::rtmp::RtmpServerSession session_;
+    const VhostConfig* vhost_ = nullptr;
+    std::string vhost_name_ = "__defaultVhost__";
+    std::string app_;
+    std::string name_;  // vhost/app/stream once publishing or playing
+    Role role_ = Role::none;
+    std::optional<media::PlayerQueue> queue_;
+    bool close_when_drained_ = false;
+    std::uint64_t frames_sent_ = 0;
 };
 
 }  // namespace ringcast::app

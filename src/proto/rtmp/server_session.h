@@ -1,0 +1,123 @@
+#pragma once
+// RtmpServerSession: the server side of one RTMP connection, sans-I/O. Bytes in through feed();
+// bytes out through a ChunkSink (handshake bytes, then chunk pieces whose payloads are shared,
+// never copied); events out through a Handler. Commands are answered the way SRS answers them
+// (srs_protocol_rtmp_stack.cpp SrsRtmpServer), so ffmpeg, OBS, FMLE, librtmp and Flash clients
+// see what they expect.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "proto/rtmp/amf0.h"
+#include "proto/rtmp/chunk_decoder.h"
+#include "proto/rtmp/chunk_encoder.h"
+#include "proto/rtmp/handshake.h"
+#include "proto/rtmp/message.h"
+
+namespace ringcast::proto::rtmp {
+
+/// What the client asked for in connect.
+struct ConnectRequest {
+    std::string app;        // without the query string
+    std::string tc_url;
+    std::string vhost;      // ?vhost= / ?domain= parameter, else the tcUrl host
+    std::string param;      // "?..." of the app or tcUrl, kept for hooks and edges
+    std::string flash_ver;
+    double object_encoding = 0;
+};
+
+/// A publish or play request.
+struct StreamRequest {
+    std::string stream;  // without the query string
+    std::string param;   // "?..." if any
+    std::uint32_t stream_id = 1;
+    double start = -2;   // play: start (-2 live or recorded, -1 live only)
+    double duration = -1;
+    bool reset = true;
+};
+
+/// The kind of media message a publisher sent (FLV tag types).
+enum class MediaKind : std::uint8_t { audio = 8, video = 9, data = 18 };
+
+class RtmpServerSession {
+public:
+    /// Implemented by the connection; every call happens inside feed() or an accept_/reject_ call.
+    class Handler {
+    public:
+        virtual ~Handler() = default;
+        /// Answer with accept_connect() or reject_connect(), now or later.
+        virtual void on_connect(const ConnectRequest& request) = 0;
+        /// Answer with accept_publish() or reject_publish().
+        virtual void on_publish(const StreamRequest& request) = 0;
+        /// Answer with accept_play() or reject_play().
+        virtual void on_play(const StreamRequest& request) = 0;
+        /// Audio, video or script data of an accepted publisher. `metadata` is set for onMetaData
+        /// (an @setDataFrame is unwrapped, as SRS does, so players get a plain onMetaData).
+        virtual void on_media(MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) = 0;
+        /// FCUnpublish / deleteStream / closeStream of a publisher.
+        virtual void on_unpublish() {}
+        virtual void on_pause(bool paused) { (void)paused; }
+    };
+
+    struct Options {
+        std::uint32_t out_chunk_size = 60000;
+        std::uint32_t out_ack_window = 2500000;  // Window Acknowledgement Size we announce
+        std::uint32_t peer_bandwidth = 2500000;
+        ChunkDecoderLimits limits = {};
+    };
+
+    RtmpServerSession(Handler& handler, ChunkSink& out, Options options);
+
+    /// Bytes from the socket. An error means: log it and close the connection.
+    core::Status feed(std::span<const std::uint8_t> bytes);
+
+    void accept_connect();
+    void reject_connect(std::string_view description);
+    void accept_publish();
+    /// NetStream.Publish.BadName (stream busy) as SRS sends it.
+    void reject_publish(std::string_view description);
+    void accept_play();
+    void reject_play(std::string_view description);
+    /// Sends one media message to a player (stream id of its play request). The payload is
+    /// referenced, not copied.
+    core::Status send_media(MediaKind kind, std::uint32_t timestamp, const core::Buffer& payload);
+    /// Tells a player the stream ended (onStatus NetStream.Play.UnpublishNotify).
+    void send_unpublish_notify();
+    /// Tells a player the publisher is back (NetStream.Play.PublishNotify).
+    void send_publish_notify();
+
+    [[nodiscard]] bool handshake_done() const { return handshake_.done(); }
+    [[nodiscard]] std::uint64_t bytes_in() const { return decoder_.bytes_received(); }
+
+private:
+    core::Status on_message(RtmpMessage&& msg);
+    core::Status on_command(std::vector<Amf0Value>&& values);
+    core::Status on_data(std::vector<Amf0Value>&& values, std::uint32_t timestamp, const core::Buffer& raw);
+    core::Status on_aggregate(const RtmpMessage& msg);
+    void send_command(std::uint32_t csid, std::uint32_t stream_id, std::string_view name, double transaction_id,
+                      const Amf0Value& command_object, std::initializer_list<Amf0Value> args);
+    void send_status(std::string_view level, std::string_view code, std::string_view description);
+    void send(const RtmpMessage& msg);
+    void send_raw(std::span<const std::uint8_t> bytes);
+
+    enum class Role : std::uint8_t { none, publisher, player };
+
+    Handler& handler_;
+    ChunkSink& out_;
+    Options options_;
+    HandshakeServer handshake_;
+    ChunkDecoder decoder_;
+    ChunkEncoder encoder_;
+    std::vector<std::uint8_t> scratch_;
+    double connect_transaction_ = 1;
+    double object_encoding_ = 0;
+    double pending_transaction_ = 0;
+    std::uint32_t stream_id_ = 1;
+    Role role_ = Role::none;
+    bool connected_ = false;
+};
+
+}  // namespace ringcast::proto::rtmp

@@ -1,0 +1,172 @@
+// RTMP end to end with real clients: ffmpeg publishes, ffprobe / ffmpeg / rtmpdump play.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/harness.h"
+
+namespace ringcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A ringcast process on a free port, stopped with SIGTERM at the end of the test.
+class RtmpServer {
+public:
+    explicit RtmpServer(const std::string& extra_config = "", int workers = 2) : port_(free_tcp_port()) {
+        std::string conf = dir_.write_file(
+            "rtmp.conf", "daemon off;\nsrs_log_tank console;\nworkers " + std::to_string(workers) + ";\npid " +
+                             dir_.path() + "/ringcast.pid;\nlisten " + std::to_string(port_) + ";\n" + extra_config);
+        process_ = std::make_unique<Process>(Process::spawn({RINGCAST_BIN, "-c", conf}));
+        ready_ = wait_for_output(
+            *process_, [](const std::string&, const std::string& err) { return err.find("ringcast ready") != std::string::npos; },
+            10s);
+    }
+    ~RtmpServer() {
+        if (process_->running()) {
+            ::kill(process_->pid(), SIGTERM);
+            process_->wait(5s);
+        }
+    }
+    [[nodiscard]] bool ready() const { return ready_; }
+    [[nodiscard]] std::string url(const std::string& path) const {
+        return "rtmp://127.0.0.1:" + std::to_string(port_) + "/" + path;
+    }
+    Process& process() { return *process_; }
+    const TempDir& dir() const { return dir_; }
+
+private:
+    TempDir dir_;
+    std::uint16_t port_;
+    std::unique_ptr<Process> process_;
+    bool ready_ = false;
+};
+
+/// ffmpeg publishing a generated H.264 + AAC stream in real time (~2 Mbps, 2 s GOP at 25 fps).
+Process publish(const std::string& url, int seconds, const std::string& size = "640x360") {
+    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                           "testsrc2=size=" + size + ":rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                           "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                           "zerolatency", "-b:v", "2M", "-g", "50", "-c:a", "aac", "-b:a", "128k", "-f", "flv", url});
+}
+
+/// key=value lines of `ffprobe -show_streams`, one map per stream.
+std::vector<std::map<std::string, std::string>> probe_streams(const std::string& url, std::chrono::seconds timeout = 15s) {
+    ProcessResult r = run_command({"ffprobe", "-hide_banner", "-v", "error", "-rw_timeout", "10000000", "-show_streams",
+                                   "-of", "default=nw=0", url},
+                                  timeout);
+    std::vector<std::map<std::string, std::string>> streams;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line == "[STREAM]") {
+            streams.emplace_back();
+        } else if (auto eq = line.find('='); eq != std::string::npos && !streams.empty()) {
+            streams.back()[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+    }
+    return streams;
+}
+
+/// Per-packet (codec type, dts in seconds) of a media file, in file order.
+std::vector<std::pair<std::string, double>> packet_times(const std::string& path) {
+    ProcessResult r = run_command({"ffprobe", "-v", "error", "-show_entries", "packet=codec_type,dts_time", "-of",
+                                   "csv=p=0", path},
+                                  30s);
+    std::vector<std::pair<std::string, double>> packets;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto comma = line.find(',');
+        if (comma != std::string::npos) {
+            packets.emplace_back(line.substr(0, comma), std::atof(line.c_str() + comma + 1));
+        }
+    }
+    return packets;
+}
+
+TEST(Rtmp, FfprobeSeesH264AndAacThroughTheServer) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    Process publisher = publish(server.url("live/probe"), 20);
+    std::this_thread::sleep_for(2s);
+    auto streams = probe_streams(server.url("live/probe"));
+    ASSERT_EQ(streams.size(), 2u) << server.process().err();
+    std::map<std::string, std::map<std::string, std::string>> by_type;
+    for (auto& s : streams) {
+        by_type[s["codec_type"]] = s;
+    }
+    EXPECT_EQ(by_type["video"]["codec_name"], "h264");
+    EXPECT_EQ(by_type["video"]["width"], "640");
+    EXPECT_EQ(by_type["video"]["height"], "360");
+    EXPECT_EQ(by_type["audio"]["codec_name"], "aac");
+    EXPECT_EQ(by_type["audio"]["sample_rate"], "44100");
+}
+
+TEST(Rtmp, RecordedCopyHasTheExpectedFramesAndMonotonicTimestamps) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    Process publisher = publish(server.url("live/rec"), 20);
+    std::this_thread::sleep_for(3s);
+    std::string out = server.dir().path() + "/rec.flv";
+    ProcessResult rec = run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-rw_timeout", "10000000", "-i",
+                                     server.url("live/rec"), "-t", "10", "-c", "copy", "-y", out},
+                                    40s);
+    ASSERT_EQ(rec.exit_code, 0) << rec.err;
+    auto packets = packet_times(out);
+    std::map<std::string, int> count;
+    std::map<std::string, double> last;
+    int regressions = 0;
+    for (auto& [type, dts] : packets) {
+        if (last.count(type) && dts < last[type]) {
+            ++regressions;
+        }
+        last[type] = dts;
+        ++count[type];
+    }
+    EXPECT_EQ(regressions, 0);
+    // 10 s at 25 fps = 250 video frames; AAC at 44100 Hz has 1024-sample frames: 430.7 per 10 s.
+    EXPECT_NEAR(count["video"], 250, 250 * 0.05) << "video frames";
+    EXPECT_NEAR(count["audio"], 431, 431 * 0.05) << "audio frames";
+}
+
+TEST(Rtmp, RtmpdumpWritesAPlayableFlv) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    Process publisher = publish(server.url("live/dump"), 20);
+    std::this_thread::sleep_for(2s);
+    std::string out = server.dir().path() + "/dump.flv";
+    ProcessResult dump = run_command({"rtmpdump", "-q", "-v", "-r", server.url("live/dump"), "--stop", "5", "-o", out}, 8s);
+    auto streams = probe_streams(out);
+    ASSERT_EQ(streams.size(), 2u) << dump.err;
+    auto packets = packet_times(out);
+    EXPECT_GT(packets.size(), 100u);
+}
+
+TEST(Rtmp, SecondPublisherIsRefusedAndTheFirstContinues) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    Process first = publish(server.url("live/dup"), 15);
+    std::this_thread::sleep_for(2s);
+    Process second = publish(server.url("live/dup"), 5);
+    ProcessResult refused = second.wait(15s);
+    EXPECT_NE(refused.exit_code, 0) << "the second publisher was not refused";
+    EXPECT_TRUE(wait_for_output(
+        server.process(),
+        [](const std::string&, const std::string& err) { return err.find("NetStream.Publish.BadName") != std::string::npos; },
+        5s));
+    EXPECT_TRUE(first.running()) << "the first publisher was disturbed";
+    auto streams = probe_streams(server.url("live/dup"));
+    EXPECT_EQ(streams.size(), 2u);
+}
+
+}  // namespace
+}  // namespace ringcast::test
