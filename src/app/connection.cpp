@@ -156,11 +156,9 @@ void Connection::pump() {
 }
 
 void Connection::on_publishing(bool publishing) {
-    if (publishing) {
-        session_.send_publish_notify();
-    } else {
-        session_.send_unpublish_notify();
-    }
+    // No NetStream.Play.UnpublishNotify: ffmpeg and librtmp end playback on it, and SRS does not
+    // send it either; players simply wait for the next publisher.
+    RC_TRACE("play {}: publisher {}", name_, publishing ? "started" : "left");
 }
 
 void Connection::leave_stream() {

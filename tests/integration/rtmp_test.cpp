@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -166,6 +167,135 @@ TEST(Rtmp, SecondPublisherIsRefusedAndTheFirstContinues) {
     EXPECT_TRUE(first.running()) << "the first publisher was disturbed";
     auto streams = probe_streams(server.url("live/dup"));
     EXPECT_EQ(streams.size(), 2u);
+}
+
+/// A 12 s H.264 + AAC FLV made once per test binary, so many publishers can stream it with
+/// `-c copy` without encoding (2 cores cannot run 20 encoders in real time).
+const std::string& sample_flv() {
+    static TempDir dir("ringcast-sample");
+    static std::string path = [] {
+        std::string out = dir.path() + "/sample.flv";
+        run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                     "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t",
+                     "12", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-g", "50", "-c:a", "aac", "-f", "flv",
+                     "-y", out},
+                    60s);
+        return out;
+    }();
+    return path;
+}
+
+Process publish_copy(const std::string& url) {
+    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", sample_flv(), "-c", "copy", "-f",
+                           "flv", url});
+}
+
+/// ffmpeg recording `seconds` of a stream to a file, in the background.
+Process record(const std::string& url, const std::string& out, int seconds) {
+    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-rw_timeout", "15000000", "-i", url, "-t",
+                           std::to_string(seconds), "-c", "copy", "-y", out});
+}
+
+/// Flags ("K_" for keyframes) of the video packets of a file, in order.
+std::vector<std::string> video_packet_flags(const std::string& path) {
+    ProcessResult r = run_command({"ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=flags",
+                                   "-of", "csv=p=0", path},
+                                  30s);
+    std::vector<std::string> flags;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        flags.push_back(line);
+    }
+    return flags;
+}
+
+TEST(Rtmp, PlayerBeforePublisherStartsAtAKeyframeWhenItPublishes) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    std::string out = server.dir().path() + "/early.flv";
+    Process player = record(server.url("live/early"), out, 4);
+    std::this_thread::sleep_for(1500ms);
+    Process publisher = publish_copy(server.url("live/early"));
+    ProcessResult recorded = player.wait(30s);
+    ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+    auto flags = video_packet_flags(out);
+    ASSERT_GT(flags.size(), 50u);
+    EXPECT_EQ(flags.front().substr(0, 1), "K") << "the first video frame is not a keyframe";
+}
+
+TEST(Rtmp, LatePlayerStartsFromTheGopCacheAtAKeyframe) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    Process publisher = publish_copy(server.url("live/gop"));
+    std::this_thread::sleep_for(3s);  // mid-GOP (2 s GOPs)
+    std::string out = server.dir().path() + "/late.flv";
+    auto start = std::chrono::steady_clock::now();
+    ProcessResult recorded = record(server.url("live/gop"), out, 2).wait(30s);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+    auto flags = video_packet_flags(out);
+    ASSERT_FALSE(flags.empty());
+    EXPECT_EQ(flags.front().substr(0, 1), "K");
+    // 2 s of media: with the cached GOP delivered at once, the recording ends well before 2 s of
+    // wall time plus ffmpeg's own start-up.
+    EXPECT_LT(elapsed, 4s);
+}
+
+TEST(Rtmp, PlayersStayAttachedAcrossARepublish) {
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    std::string out = server.dir().path() + "/republish.flv";
+    Process first = publish(server.url("live/re"), 4);
+    std::this_thread::sleep_for(1500ms);
+    Process player = record(server.url("live/re"), out, 8);
+    first.wait(15s);
+    Process second = publish(server.url("live/re"), 10);
+    ProcessResult recorded = player.wait(30s);
+    ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+    auto packets = packet_times(out);
+    double last_video = -1;
+    int regressions = 0;
+    int video = 0;
+    for (auto& [type, dts] : packets) {
+        if (type == "video") {
+            regressions += dts < last_video;
+            last_video = dts;
+            ++video;
+        }
+    }
+    EXPECT_EQ(regressions, 0);
+    EXPECT_GT(last_video, 5.0) << "the player stopped at the first publisher's end";
+    EXPECT_GT(video, 125);
+}
+
+TEST(Rtmp, TwentyStreamsOverTwoShardsAllPlayable) {
+    sample_flv();
+    RtmpServer server;
+    ASSERT_TRUE(server.ready()) << server.process().err();
+    std::vector<Process> publishers;
+    for (int i = 0; i < 20; ++i) {
+        publishers.push_back(publish_copy(server.url("live/many" + std::to_string(i))));
+    }
+    std::this_thread::sleep_for(2s);
+    std::vector<std::vector<std::map<std::string, std::string>>> results(20);
+    std::vector<std::thread> probes;
+    for (int i = 0; i < 20; ++i) {
+        probes.emplace_back([&, i] { results[i] = probe_streams(server.url("live/many" + std::to_string(i)), 30s); });
+    }
+    for (auto& t : probes) {
+        t.join();
+    }
+    for (int i = 0; i < 20; ++i) {
+        std::set<std::string> codecs;
+        for (auto& s : results[i]) {
+            codecs.insert(s["codec_name"]);
+        }
+        EXPECT_EQ(codecs, (std::set<std::string>{"aac", "h264"})) << "stream " << i;
+    }
+    wait_for_output(server.process(), [](const std::string&, const std::string&) { return false; }, 200ms);
+    EXPECT_GT(count_occurrences(server.process().err(), "][s0]["), 0u);
+    EXPECT_GT(count_occurrences(server.process().err(), "][s1]["), 0u);
 }
 
 }  // namespace
