@@ -298,5 +298,28 @@ TEST(Rtmp, TwentyStreamsOverTwoShardsAllPlayable) {
     EXPECT_GT(count_occurrences(server.process().err(), "][s1]["), 0u);
 }
 
+TEST(Rtmp, ServesWithSrsOwnRtmpConfPortChanged) {
+    std::string text = read_file(std::string(RINGCAST_SRS_CONF_DIR) + "/rtmp.conf");
+    auto at = text.find("listen              1935;");
+    ASSERT_NE(at, std::string::npos) << "rtmp.conf changed shape";
+    TempDir dir;
+    std::uint16_t port = free_tcp_port();
+    text.replace(at, std::string("listen              1935;").size(), "listen " + std::to_string(port) + ";");
+    text += "pid " + dir.path() + "/srs.pid;\n";
+    std::string conf = dir.write_file("rtmp.conf", text);
+    Process server = Process::spawn({RINGCAST_BIN, "-c", conf});
+    ASSERT_TRUE(wait_for_output(
+        server, [](const std::string&, const std::string& err) { return err.find("ringcast ready") != std::string::npos; },
+        10s))
+        << server.err();
+    std::string url = "rtmp://127.0.0.1:" + std::to_string(port) + "/live/srsconf";
+    Process publisher = publish_copy(url);
+    std::this_thread::sleep_for(2s);
+    auto streams = probe_streams(url);
+    EXPECT_EQ(streams.size(), 2u) << server.err();
+    ::kill(server.pid(), SIGTERM);
+    EXPECT_EQ(server.wait(5s).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace ringcast::test
