@@ -15,39 +15,17 @@
 
 #include "proto/rtmp/amf3.h"
 
+#include "bytes_support.h"
+
 namespace ringcast::proto::rtmp {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using testing::Bytes;
 using core::Errc;
 
-// Builds expected bytes from pieces: hex("02 0004") + text("live").
-Bytes hex(std::string_view digits) {
-    Bytes out;
-    auto nibble = [](char c) {
-        return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    };
-    int pending = -1;
-    for (char c : digits) {
-        if (c == ' ') {
-            continue;
-        }
-        if (pending < 0) {
-            pending = nibble(c);
-        } else {
-            out.push_back(static_cast<std::uint8_t>(pending << 4 | nibble(c)));
-            pending = -1;
-        }
-    }
-    return out;
-}
-
-Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
-
-Bytes operator+(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using testing::hex;
+using testing::text;
+using testing::operator+;
 
 // An AMF0 short string: marker, u16 length, bytes.
 Bytes str(std::string_view s) {
