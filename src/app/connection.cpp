@@ -1,5 +1,7 @@
 #include "app/connection.h"
 
+#include <sys/socket.h>
+
 #include "app/shard.h"
 #include "core/log.h"
 
@@ -45,7 +47,7 @@ void Connection::on_data(std::span<const std::uint8_t> bytes) {
     core::log::ConnScope scope(id_);
     auto status = session_.feed(bytes);
     if (!status) {
-        RC_WARN("rtmp: {} from {}; closing", status.error().describe(), peer_);
+        RC_WARN("{} from {}; closing", status.error().describe(), peer_);
         stream_.close(status.error());
     }
 }
@@ -126,6 +128,10 @@ void Connection::on_play(const proto::rtmp::StreamRequest& request) {
     role_ = Role::player;
     double queue_length_s = vhost_ != nullptr ? vhost_->play.queue_length_s : 30;
     queue_.emplace(static_cast<std::uint32_t>(queue_length_s * 1000));
+    // Bound what the kernel may hold for this player too: loopback and LAN sockets autotune their
+    // send buffer to megabytes, which would hide a slow player's lag from queue_length.
+    int sndbuf_bytes = kSocketSendBufferBytes;
+    ::setsockopt(stream_.fd(), SOL_SOCKET, SO_SNDBUF, &sndbuf_bytes, sizeof sndbuf_bytes);
     RC_TRACE("play {}", name_);
     session_.accept_play();
     shard_.streams().play(name_, *this);

@@ -30,6 +30,8 @@ public:
     /// Bytes a player may have queued in its socket's send queue before frames wait in the
     /// PlayerQueue instead (where the time bound applies).
     static constexpr std::size_t kSendQueueBytesMax = 512 * 1024;
+    /// SO_SNDBUF of a player's socket (the kernel doubles it).
+    static constexpr int kSocketSendBufferBytes = 256 * 1024;
 
     Connection(Shard& shard, std::uint64_t id, std::string peer);
     ~Connection() override;
