@@ -301,10 +301,13 @@ std::size_t count_occurrences(std::string_view text, std::string_view needle) {
     return count;
 }
 
-int connect_loopback(std::uint16_t port) {
+int connect_loopback(std::uint16_t port, int rcvbuf_bytes) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -1;
+    }
+    if (rcvbuf_bytes > 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof rcvbuf_bytes);
     }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;

@@ -106,8 +106,9 @@ bool wait_for_output(Process& process, const std::function<bool(const std::strin
 /// How many times `needle` occurs in `text`.
 std::size_t count_occurrences(std::string_view text, std::string_view needle);
 
-/// A blocking TCP connection to 127.0.0.1:port, or -1. The caller closes it.
-int connect_loopback(std::uint16_t port);
+/// A blocking TCP connection to 127.0.0.1:port, or -1. The caller closes it. `rcvbuf_bytes` > 0
+/// sets SO_RCVBUF before connecting (it bounds the TCP window only when set that early).
+int connect_loopback(std::uint16_t port, int rcvbuf_bytes = 0);
 
 /// The whole content of a file, or "" if it cannot be read.
 std::string read_file(const std::string& path);

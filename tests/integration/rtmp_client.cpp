@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/byte_io.h"
+#include "integration/harness.h"
 #include "proto/rtmp/amf0.h"
 #include "proto/rtmp/chunk_encoder.h"
 #include "proto/rtmp/handshake.h"
@@ -44,16 +45,8 @@ bool send_command(int fd, rtmp::ChunkEncoder& encoder, std::uint32_t stream_id, 
 }  // namespace
 
 int start_raw_player(std::uint16_t port, const std::string& app, const std::string& stream, int rcvbuf_bytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (rcvbuf_bytes > 0) {
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof rcvbuf_bytes);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
+    int fd = connect_loopback(port, rcvbuf_bytes);
+    if (fd < 0) {
         return -1;
     }
     rtmp::HandshakeClient handshake({.complex = false});
