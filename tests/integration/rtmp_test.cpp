@@ -250,9 +250,16 @@ TEST(Rtmp, PlayersStayAttachedAcrossARepublish) {
     std::this_thread::sleep_for(1500ms);
     Process player = record(server.url("live/re"), out, 8);
     first.wait(15s);
+    // ffmpeg exiting does not mean the server has seen the stream end; a publisher that arrives
+    // before that is refused (BadName), and ffmpeg's RTMP player then waits forever.
+    ASSERT_TRUE(wait_for_output(
+        server.process(),
+        [](const std::string&, const std::string& err) { return err.find("publisher left") != std::string::npos; }, 10s))
+        << server.process().err();
     Process second = publish(server.url("live/re"), 10);
     ProcessResult recorded = player.wait(30s);
-    ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+    ASSERT_EQ(recorded.exit_code, 0) << recorded.err << "\nsecond publisher: " << second.wait(1s).err
+                                     << "\nserver: " << server.process().err();
     auto packets = packet_times(out);
     double last_video = -1;
     int regressions = 0;
