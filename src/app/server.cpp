@@ -56,6 +56,7 @@ core::Status Server::start() {
     auto count = static_cast<std::size_t>(config_.workers);
     mesh_ = std::make_unique<Mesh>(count);
     start_status_.assign(count, core::Status{});
+    core::log::start_writer();
     for (std::size_t i = 0; i < count; ++i) {
         shards_.push_back(std::make_unique<Shard>(i, config_, *mesh_, shared_));
     }
@@ -80,6 +81,7 @@ core::Status Server::start() {
 
 void Server::shard_main(std::size_t index) {
     core::log::set_thread_shard(static_cast<int>(index));
+    core::log::attach_thread_buffer();
     pin_to_cpu(index);
     Shard& shard = *shards_[index];
     start_status_[index] = shard.start();
@@ -106,6 +108,7 @@ void Server::stop() {
         }
     }
     threads_.clear();
+    core::log::stop_writer();
 }
 
 int run_server(const Config& config) {

@@ -3,11 +3,17 @@
 // of a connection carries its id, so `grep c42` tells one client's story).
 //
 // Levels are SRS's: verbose < info < trace < warn < error; the default is trace. Formatting happens
-// only when the level is enabled. A line is written with one write(2) to an O_APPEND descriptor, so
-// lines from different shards never interleave.
+// only when the level is enabled.
+//
+// Shard threads never block on logging: while the log writer runs (start_writer), a thread that
+// called attach_thread_buffer() appends whole lines to its own bounded byte ring, and the writer
+// thread drains every ring to the descriptor. A full ring (a stalled pipe, a slow disk) drops the
+// line and counts it; the writer reports the count. Other threads (main, tests) write directly,
+// one write(2) per line to an O_APPEND descriptor, so lines never interleave.
 
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +44,17 @@ int thread_shard();
 /// dispatches a completion to a connection, cleared afterwards.
 void set_current_conn(std::uint64_t conn_id);
 std::uint64_t current_conn();
+
+/// Starts the writer thread that drains the thread buffers. Idempotent.
+void start_writer();
+/// Writes out what the buffers hold, then stops the writer; buffered threads write directly
+/// again afterwards. Call after the buffered threads are done (the server joins its shards first).
+void stop_writer();
+/// Gives the calling thread a buffer of `capacity_bytes` (rounded up to a power of two) while the
+/// writer runs; no-op without a writer.
+void attach_thread_buffer(std::size_t capacity_bytes = 1 << 20);
+/// Lines dropped so far because a thread buffer was full.
+std::uint64_t dropped_lines();
 
 inline bool enabled(LogLevel lvl) { return lvl >= level(); }
 void write_line(LogLevel lvl, std::string_view message);

@@ -35,10 +35,17 @@ struct Player {
     bool failed = false;
 };
 
-// Disabled: about one run in two, a few dozen of the 500 players miss a whole GOP (~2 s) in the
-// middle of the window while the rest get everything; the cause is not found yet (see the issue
-// note). Run it with --gtest_also_run_disabled_tests --gtest_filter='RtmpFanout*'.
-TEST(RtmpFanout, DISABLED_FiveHundredPlayersEachGetTheStream) {
+/// AVC and AAC sequence headers carry timestamp 0 whenever a player joins; they are not part of
+/// the media timeline the players are compared on.
+bool is_sequence_header(int type_id, const core::Buffer& payload) {
+    if (payload.size() < 2) {
+        return false;
+    }
+    const auto* bytes = payload.data();
+    return (type_id == 9 && (bytes[0] & 0x0f) == 7 && bytes[1] == 0) || (type_id == 8 && (bytes[0] >> 4) == 10 && bytes[1] == 0);
+}
+
+TEST(RtmpFanout, FiveHundredPlayersEachGetTheStream) {
     TempDir dir;
     std::string sample = dir.path() + "/sample.flv";
     ASSERT_EQ(run_command({"ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -96,14 +103,17 @@ TEST(RtmpFanout, DISABLED_FiveHundredPlayersEachGetTheStream) {
                     }
                     p.last_timestamp[m.type_id] = m.timestamp;
                     ++p.media_messages;
-                    p.media.emplace_back(m.timestamp, m.payload.size());
+                    if (!is_sequence_header(m.type_id, m.payload)) {
+                        p.media.emplace_back(m.timestamp, m.payload.size());
+                    }
                 }
             });
             p.failed |= !status;
         }
     }
-    // Players joined over a moment and each started at the GOP cache's keyframe, so compare the
-    // media every player should have: timestamps inside the window all of them covered.
+    // Players joined over a moment and each started at the GOP cache's keyframe (those that came
+    // after a keyframe, at that one), so compare the media every player should have: timestamps
+    // inside the window all of them covered.
     std::uint32_t window_start = 0;
     std::uint32_t window_end = UINT32_MAX;
     for (auto& p : players) {
@@ -130,12 +140,13 @@ TEST(RtmpFanout, DISABLED_FiveHundredPlayersEachGetTheStream) {
         failed += players[i]->failed;
         ::close(players[i]->fd);
     }
+    // The emptiest players, to tell a lost GOP from a slow start when this fails.
     std::vector<std::size_t> order(players.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
         order[i] = i;
     }
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return window_bytes[a] < window_bytes[b]; });
-    for (std::size_t k = 0; k < 5; ++k) {
+    for (std::size_t k = 0; k < 5 && short_players > 0; ++k) {
         std::size_t i = order[k];
         auto& m = players[i]->media;
         std::printf("player %zu: %zu msgs first %u last %u window bytes %zu total bytes %zu\n", i, m.size(), m.front().first,
