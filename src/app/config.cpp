@@ -299,6 +299,10 @@ VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warn
     if (const ConfDirective* c = first_of(d, "play", warnings)) {
         vhost.play = play_section(*c, warnings);
     }
+    const ConfDirective* play = d.find("play");
+    if (vhost.min_latency && (play == nullptr || play->find("mw_msgs") == nullptr)) {
+        vhost.play.mw_msgs = 0;  // SRS_PERF_MW_MIN_MSGS_REALTIME
+    }
     if (const ConfDirective* c = first_of(d, "publish", warnings)) {
         vhost.publish = publish_section(*c, warnings);
     }

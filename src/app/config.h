@@ -40,8 +40,11 @@ struct PlayConfig {
     bool mix_correct = false;
     bool atc = false;
     bool atc_auto = false;
-    int mw_latency_ms = 350;   // merged write: gather this much media before a send
-    int mw_msgs = 8;           // ... or this many messages
+    // Merged write (SRS's consumer wait): a player's frames go to its socket once more than
+    // mw_msgs are queued and they span more than mw_latency_ms (or the oldest has waited
+    // mw_latency_ms): fewer, larger sends for a little latency.
+    int mw_latency_ms = 350;
+    int mw_msgs = 8;  // SRS: 8, or 0 with min_latency on, unless set
     bool gop_cache = true;
     int gop_cache_max_frames = 2500;
     double queue_length_s = 30;  // a player further behind than this drops to the next keyframe
@@ -63,7 +66,7 @@ struct VhostConfig {
     int in_ack_size = 0;            // bytes; 0 = do not send acknowledgements
     int out_ack_size = 2500000;     // bytes; the window announced to the peer
     bool tcp_nodelay = false;
-    bool min_latency = false;       // SRS: disables merged write (mw_latency 0) and the GOP wait
+    bool min_latency = false;       // SRS's realtime mode: mw_msgs defaults to 0
     PlayConfig play;
     PublishConfig publish;
     std::string file;               // where it was defined, for messages

@@ -1,5 +1,7 @@
 #include "app/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "app/shard.h"
@@ -37,9 +39,11 @@ proto::rtmp::MediaKind message_kind(media::FrameKind kind) {
 
 Connection::Connection(Shard& shard, std::uint64_t id, std::string peer)
     : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this),
-      session_(*this, *this, session_options(shard.config())) {}
+      session_(*this, *this, session_options(shard.config())) {
+    merge_timer_.bind<&Connection::on_merge_timer>(this);
+}
 
-Connection::~Connection() = default;
+Connection::~Connection() { shard_.reactor().cancel(merge_timer_); }
 
 void Connection::close(core::Error reason) { stream_.close(reason); }
 
@@ -78,7 +82,14 @@ void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
     }
     app_ = request.app;
     RC_TRACE("connect app={} vhost={} tcUrl={} flashVer={}", request.app, vhost_name_, request.tc_url, request.flash_ver);
-    session_.accept_connect();
+    proto::rtmp::RtmpServerSession::ConnectAnswer answer;
+    answer.out_chunk_size = static_cast<std::uint32_t>(config.rtmp.chunk_size);
+    if (vhost_ != nullptr) {
+        answer.out_chunk_size = static_cast<std::uint32_t>(vhost_->chunk_size.value_or(config.rtmp.chunk_size));
+        answer.out_ack_window = static_cast<std::uint32_t>(vhost_->out_ack_size);
+        answer.in_ack_window = static_cast<std::uint32_t>(vhost_->in_ack_size);
+    }
+    session_.accept_connect(answer);
 }
 
 std::string Connection::stream_name(const std::string& stream) const { return vhost_name_ + "/" + app_ + "/" + stream; }
@@ -126,12 +137,18 @@ void Connection::on_unpublish() {
 void Connection::on_play(const proto::rtmp::StreamRequest& request) {
     name_ = stream_name(request.stream);
     role_ = Role::player;
-    double queue_length_s = vhost_ != nullptr ? vhost_->play.queue_length_s : 30;
-    queue_.emplace(static_cast<std::uint32_t>(queue_length_s * 1000));
+    const PlayConfig play = vhost_ != nullptr ? vhost_->play : PlayConfig{};
+    queue_.emplace(static_cast<std::uint32_t>(play.queue_length_s * 1000));
+    mw_latency_ms_ = static_cast<std::uint32_t>(play.mw_latency_ms);
+    mw_msgs_ = static_cast<std::size_t>(play.mw_msgs);
     // Bound what the kernel may hold for this player too: loopback and LAN sockets autotune their
     // send buffer to megabytes, which would hide a slow player's lag from queue_length.
     int sndbuf_bytes = kSocketSendBufferBytes;
     ::setsockopt(stream_.fd(), SOL_SOCKET, SO_SNDBUF, &sndbuf_bytes, sizeof sndbuf_bytes);
+    if (vhost_ != nullptr && vhost_->tcp_nodelay) {
+        int on = 1;
+        ::setsockopt(stream_.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    }
     RC_TRACE("play {}", name_);
     session_.accept_play();
     shard_.streams().play(name_, *this);
@@ -145,20 +162,44 @@ void Connection::on_frame(const media::MediaFrame& frame) {
     pump();
 }
 
+bool Connection::merge_ready() const {
+    // SRS's SrsLiveConsumer::wait(): more than mw_msgs messages spanning mw_latency.
+    return flushing_ || merge_timer_fired_ || (queue_->size() > mw_msgs_ && queue_->duration_ms() >= mw_latency_ms_);
+}
+
+void Connection::on_merge_timer() {
+    core::log::ConnScope scope(id_);
+    merge_timer_fired_ = true;
+    pump();
+    merge_timer_fired_ = false;
+}
+
 void Connection::pump() {
-    if (!queue_ || role_ != Role::player) {
+    if (!queue_ || role_ != Role::player || queue_->empty() || !stream_.is_open()) {
         return;
     }
+    if (!merge_ready()) {
+        if (!merge_timer_.armed()) {
+            shard_.reactor().arm(merge_timer_, mw_latency_ms_);
+        }
+        return;
+    }
+    shard_.reactor().cancel(merge_timer_);
+    ++flushes_;
     while (!queue_->empty() && stream_.queued_bytes() < kSendQueueBytesMax) {
         const media::MediaFrame& frame = queue_->front();
-        auto status = session_.send_media(message_kind(frame.kind), frame.timestamp_ms, frame.payload);
-        if (!status) {
+        if (!frame.rtmp_chunks.empty() && session_.accepts_shared_media(frame.rtmp_chunk_size)) {
+            session_.send_shared_media(frame.rtmp_chunks);
+            ++frames_sent_shared_;
+        } else if (auto status = session_.send_media(message_kind(frame.kind), frame.timestamp_ms, frame.payload);
+                   !status) {
             stream_.close(status.error());
             return;
         }
         ++frames_sent_;
         queue_->pop_front();
     }
+    flushing_ = !queue_->empty();
 }
 
 void Connection::on_publishing(bool publishing) {
@@ -179,9 +220,11 @@ void Connection::leave_stream() {
 void Connection::on_closed(core::Error reason) {
     core::log::ConnScope scope(id_);
     leave_stream();
+    shard_.reactor().cancel(merge_timer_);
     const auto& stats = stream_.stats();
-    RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes, {} frames sent, {} dropped", peer_, reason.describe(),
-             stats.bytes_received, stats.bytes_sent, frames_sent_, queue_ ? queue_->dropped_frames() : 0);
+    RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes, {} frames sent ({} shared) in {} flushes, {} dropped",
+             peer_, reason.describe(), stats.bytes_received, stats.bytes_sent, frames_sent_, frames_sent_shared_,
+             flushes_, queue_ ? queue_->dropped_frames() : 0);
     shard_.release_connection(*this);
 }
 

@@ -66,7 +66,11 @@ private:
     enum class Role : std::uint8_t { none, publisher_pending, publisher, player };
 
     std::string stream_name(const std::string& stream) const;
+    /// Moves queued frames to the socket when the merged-write rule allows (or a flush is
+    /// under way), while its send queue is short.
     void pump();
+    [[nodiscard]] bool merge_ready() const;
+    void on_merge_timer();
     void leave_stream();
 
     Shard& shard_;
@@ -80,8 +84,18 @@ private:
     std::string name_;  // vhost/app/stream once publishing or playing
     Role role_ = Role::none;
     std::optional<media::PlayerQueue> queue_;
+    // Merged write (vhost play { mw_latency; mw_msgs; }): frames wait until the rule holds or
+    // the timer armed at the first waiting frame fires; a flush cut short by a full send queue
+    // goes on when it drains (flushing_).
+    std::uint32_t mw_latency_ms_ = 0;
+    std::size_t mw_msgs_ = 0;
+    uring::Timer merge_timer_;
+    bool merge_timer_fired_ = false;
+    bool flushing_ = false;
     bool close_when_drained_ = false;
     std::uint64_t frames_sent_ = 0;
+    std::uint64_t frames_sent_shared_ = 0;  // of frames_sent_, as the shard's shared chunks
+    std::uint64_t flushes_ = 0;
 };
 
 }  // namespace ringcast::app

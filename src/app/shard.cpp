@@ -186,17 +186,20 @@ StreamSettings Shard::stream_settings(std::string_view vhost) const {
         config = config_.find_vhost("__defaultVhost__");
     }
     StreamSettings settings;
+    settings.rtmp_chunk_size = static_cast<std::uint32_t>(config_.rtmp.chunk_size);
     if (config == nullptr) {
         return settings;
     }
     const PlayConfig& play = config->play;
-    // atc (absolute time) passes the encoder's timestamps through, as SRS does.
-    settings.jitter = play.atc                                ? media::JitterMode::off
-                      : play.time_jitter == TimeJitter::zero ? media::JitterMode::zero
-                      : play.time_jitter == TimeJitter::off  ? media::JitterMode::off
-                                                              : media::JitterMode::full;
+    settings.jitter = play.time_jitter == TimeJitter::zero  ? media::JitterMode::zero
+                      : play.time_jitter == TimeJitter::off ? media::JitterMode::off
+                                                            : media::JitterMode::full;
+    settings.atc = play.atc;
+    settings.atc_auto = play.atc_auto;
+    settings.mix_correct = play.mix_correct;
     settings.gop_cache = play.gop_cache;
     settings.gop_cache_max_frames = static_cast<std::size_t>(play.gop_cache_max_frames);
+    settings.rtmp_chunk_size = static_cast<std::uint32_t>(config->chunk_size.value_or(config_.rtmp.chunk_size));
     return settings;
 }
 

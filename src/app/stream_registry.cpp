@@ -4,6 +4,9 @@
 #include <optional>
 
 #include "core/log.h"
+#include "media/metadata.h"
+#include "media/mix_queue.h"
+#include "proto/rtmp/server_session.h"
 
 namespace ringcast::app {
 
@@ -51,11 +54,15 @@ struct StreamRegistry::LocalStream {
     bool owner;
     // Owner side.
     media::JitterCorrector jitter;
+    StreamSettings settings;
+    std::optional<media::MixQueue> mix;  // with mix_correct
     std::optional<std::size_t> publisher_shard;
     std::unordered_map<std::size_t, std::unique_ptr<RemoteRelay>> relays;
     // Mirror side.
     bool subscribed = false;
+    // Both sides.
     std::size_t local_players = 0;
+    std::uint32_t rtmp_chunk_size = 60000;
 };
 
 struct StreamRegistry::PendingPublish {
@@ -96,7 +103,12 @@ StreamRegistry::LocalStream& StreamRegistry::stream_for(const std::string& name)
     std::string_view vhost = std::string_view(name).substr(0, name.find('/'));
     StreamSettings settings = settings_ ? settings_(vhost) : StreamSettings{};
     created->stream.cache().set_gop_cache(settings.gop_cache, settings.gop_cache_max_frames);
-    created->jitter.set_mode(settings.jitter);
+    created->settings = settings;
+    created->jitter.set_mode(settings.atc ? media::JitterMode::off : settings.jitter);
+    if (settings.mix_correct) {
+        created->mix.emplace();
+    }
+    created->rtmp_chunk_size = settings.rtmp_chunk_size;
     LocalStream& ref = *created;
     streams_.emplace(name, std::move(created));
     return ref;
@@ -122,6 +134,10 @@ bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard) {
     }
     stream.publisher_shard = from_shard;
     stream.jitter.reset();
+    stream.jitter.set_mode(stream.settings.atc ? media::JitterMode::off : stream.settings.jitter);
+    if (stream.mix) {
+        stream.mix->clear();
+    }
     stream.stream.set_publishing(true);
     return true;
 }
@@ -170,10 +186,36 @@ void StreamRegistry::on_publish_reply(const PublishReply& reply) {
 }
 
 void StreamRegistry::owner_deliver(LocalStream& stream, media::MediaFrame frame) {
+    if (frame.flags.metadata && stream.settings.atc_auto) {
+        // SRS decides again on every onMetaData.
+        const bool atc = media::atc_after_metadata(stream.settings.atc, true, frame.payload.span());
+        stream.jitter.set_mode(atc ? media::JitterMode::off : stream.settings.jitter);
+    }
+    if (stream.mix && (frame.is_audio() || frame.is_video())) {
+        std::optional<media::MediaFrame> earliest = stream.mix->mix(std::move(frame));
+        if (!earliest) {
+            return;
+        }
+        frame = std::move(*earliest);
+    }
     if (frame.is_audio() || frame.is_video()) {
         frame.timestamp_ms = stream.jitter.correct(frame.timestamp_ms);
     }
+    if (stream.local_players > 0) {
+        encode_for_players(stream, frame);
+    }
     stream.stream.deliver(frame);
+}
+
+void StreamRegistry::encode_for_players(const LocalStream& stream, media::MediaFrame& frame) {
+    auto chunks = proto::rtmp::encode_shared_media(static_cast<proto::rtmp::MediaKind>(frame.kind), frame.timestamp_ms,
+                                                   frame.payload, stream.rtmp_chunk_size);
+    if (chunks) {
+        frame.rtmp_chunks = std::move(*chunks);
+        frame.rtmp_chunk_size = stream.rtmp_chunk_size;
+    } else {
+        frame.rtmp_chunks = {};  // players encode it themselves (and meet the same error)
+    }
 }
 
 void StreamRegistry::publish_frame(PublishHandle& publisher, media::MediaFrame frame) {
@@ -306,7 +348,12 @@ void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
             } else if constexpr (std::is_same_v<T, MirrorFrame>) {
                 LocalStream* stream = find_local(*m.name);
                 if (stream != nullptr && !stream->owner) {
-                    stream->stream.deliver(m.frame);
+                    // This shard's own copy: every player here then counts references on a
+                    // buffer no other core touches.
+                    media::MediaFrame local = std::move(m.frame);
+                    local.payload = core::Buffer::copy_of(local.payload.span());
+                    encode_for_players(*stream, local);
+                    stream->stream.deliver(local);
                 }
             } else if constexpr (std::is_same_v<T, MirrorPublishing>) {
                 LocalStream* stream = find_local(*m.name);

@@ -21,9 +21,13 @@ namespace ringcast::app {
 
 /// How a stream behaves; from the vhost's config.
 struct StreamSettings {
-    media::JitterMode jitter = media::JitterMode::full;
+    media::JitterMode jitter = media::JitterMode::full;  // time_jitter, when not atc
+    bool atc = false;       // absolute time: timestamps pass through
+    bool atc_auto = false;  // atc while the metadata says bravo_atc "true"
+    bool mix_correct = false;
     bool gop_cache = true;
     std::size_t gop_cache_max_frames = 2500;
+    std::uint32_t rtmp_chunk_size = 60000;  // what the vhost's players use (chunk_size)
 };
 
 /// The side of a publishing connection the registry talks back to. Lives on the publisher's
@@ -83,6 +87,8 @@ private:
     bool grant(LocalStream& stream, std::size_t from_shard);
     void on_publish_reply(const PublishReply& reply);
     void owner_deliver(LocalStream& stream, media::MediaFrame frame);
+    /// Encodes a frame's RTMP chunks once for this shard's players.
+    void encode_for_players(const LocalStream& stream, media::MediaFrame& frame);
     void owner_unpublish(LocalStream& stream);
     void on_subscribe(std::size_t from, const Subscribe& message);
     bool send(std::size_t to, ShardMsg&& message);

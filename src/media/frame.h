@@ -40,6 +40,11 @@ struct MediaFrame {
     FrameFlags flags;
     std::uint32_t timestamp_ms = 0;  // decode time, after jitter correction
     core::Buffer payload;
+    /// The frame as RTMP players receive it (chunk headers and payload), encoded once per
+    /// shard before delivery so players send these bytes instead of encoding their own; empty
+    /// if not made. Valid for players whose out chunk size is rtmp_chunk_size.
+    core::Buffer rtmp_chunks;
+    std::uint32_t rtmp_chunk_size = 0;
 
     [[nodiscard]] bool is_video() const { return kind == FrameKind::video; }
     [[nodiscard]] bool is_audio() const { return kind == FrameKind::audio; }

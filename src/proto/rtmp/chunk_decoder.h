@@ -84,6 +84,9 @@ public:
     [[nodiscard]] std::uint64_t bytes_received() const { return bytes_received_; }
     /// The window set by the peer's last Window Acknowledgement Size (0: none yet, never ack).
     [[nodiscard]] std::uint32_t ack_window() const { return ack_window_; }
+    /// Acknowledge every `window` bytes without waiting for the peer to ask (SRS's in_ack_size,
+    /// for encoders that never send Window Acknowledgement Size); 0 waits for the peer again.
+    void set_ack_window(std::uint32_t window) { ack_window_ = window; }
     /// True when at least a window of bytes arrived since the last take_ack_sequence().
     [[nodiscard]] bool ack_due() const {
         return ack_window_ != 0 && bytes_received_ - acked_bytes_ >= ack_window_;

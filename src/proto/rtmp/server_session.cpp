@@ -4,6 +4,8 @@
 // start_flash_publish), including the FMLE extras releaseStream / FCPublish / FCUnpublish.
 #include "proto/rtmp/server_session.h"
 
+#include <cstring>
+
 #include "core/byte_io.h"
 #include "core/log.h"
 #include "proto/rtmp/amf3.h"
@@ -17,6 +19,10 @@ constexpr std::uint32_t kCsidOverStream = 5;
 constexpr std::uint32_t kCsidVideo = 6;
 constexpr std::uint32_t kCsidAudio = 7;
 constexpr std::uint32_t kCsidData = 8;
+
+std::uint32_t media_csid(MediaKind kind) {
+    return kind == MediaKind::audio ? kCsidAudio : kind == MediaKind::video ? kCsidVideo : kCsidData;
+}
 
 std::string_view strip_query(std::string_view text, std::string& query) {
     auto at = text.find('?');
@@ -296,11 +302,20 @@ core::Status RtmpServerSession::on_aggregate(const RtmpMessage& msg) {
 }
 
 void RtmpServerSession::accept_connect() {
-    send(make_window_ack_size(options_.out_ack_window));
+    accept_connect(ConnectAnswer{.out_chunk_size = options_.out_chunk_size,
+                                 .out_ack_window = options_.out_ack_window,
+                                 .in_ack_window = 0});
+}
+
+void RtmpServerSession::accept_connect(const ConnectAnswer& answer) {
+    send(make_window_ack_size(answer.out_ack_window));
     send(make_set_peer_bandwidth(options_.peer_bandwidth, PeerBandwidthLimit::dynamic));
-    send(make_set_chunk_size(options_.out_chunk_size));
+    send(make_set_chunk_size(answer.out_chunk_size));
     // The encoder switches after the Set Chunk Size message itself went out at the old size.
-    (void)encoder_.set_chunk_size(options_.out_chunk_size);
+    (void)encoder_.set_chunk_size(answer.out_chunk_size);
+    if (answer.in_ack_window != 0) {
+        decoder_.set_ack_window(answer.in_ack_window);
+    }
     Amf0Value props = Amf0Value::object({{"fmsVer", "FMS/3,5,3,888"}, {"capabilities", 127.0}, {"mode", 1.0}});
     Amf0Value data = Amf0Value::ecma_array({{"version", "3,5,3,888"}, {"srs_server", "ringcast " RINGCAST_VERSION}});
     Amf0Value info = Amf0Value::object({{"level", "status"},
@@ -354,8 +369,26 @@ void RtmpServerSession::send_publish_notify() {
 }
 
 core::Status RtmpServerSession::send_media(MediaKind kind, std::uint32_t timestamp, const core::Buffer& payload) {
-    const std::uint32_t csid = kind == MediaKind::audio ? kCsidAudio : kind == MediaKind::video ? kCsidVideo : kCsidData;
-    return encoder_.encode(RtmpMessage{static_cast<std::uint8_t>(kind), timestamp, stream_id_, csid, payload}, out_);
+    return encoder_.encode(RtmpMessage{static_cast<std::uint8_t>(kind), timestamp, stream_id_, media_csid(kind), payload},
+                           out_);
+}
+
+core::Result<core::Buffer> encode_shared_media(MediaKind kind, std::uint32_t timestamp, const core::Buffer& payload,
+                                               std::uint32_t chunk_size) {
+    ChunkEncoder encoder(ChunkEncoderOptions{.chunk_size = 60000, .compression = HeaderCompression::none});
+    RINGCAST_TRY(encoder.set_chunk_size(chunk_size));
+    ChunkPieces pieces;
+    RINGCAST_TRY(encoder.encode(RtmpMessage{static_cast<std::uint8_t>(kind), timestamp,
+                                            RtmpServerSession::kSharedStreamId, media_csid(kind), payload},
+                                pieces));
+    core::MutableBuffer joined = core::MutableBuffer::allocate(pieces.size_bytes());
+    std::uint8_t* out = joined.data();
+    for (const core::BufferSlice& piece : pieces.pieces()) {
+        std::memcpy(out, piece.data(), piece.size());
+        out += piece.size();
+    }
+    joined.set_size(pieces.size_bytes());
+    return std::move(joined).freeze();
 }
 
 void RtmpServerSession::send_status(std::string_view level, std::string_view code, std::string_view description) {

@@ -62,6 +62,9 @@ public:
         virtual void on_pause(bool paused) { (void)paused; }
     };
 
+    /// The message stream id createStream hands out (SRS: always 1), which shared chunks carry.
+    static constexpr std::uint32_t kSharedStreamId = 1;
+
     struct Options {
         std::uint32_t out_chunk_size = 60000;
         std::uint32_t out_ack_window = 2500000;  // Window Acknowledgement Size we announce
@@ -74,6 +77,14 @@ public:
     /// Bytes from the socket. An error means: log it and close the connection.
     core::Status feed(std::span<const std::uint8_t> bytes);
 
+    /// What SRS decides per vhost when it answers connect.
+    struct ConnectAnswer {
+        std::uint32_t out_chunk_size = 60000;
+        std::uint32_t out_ack_window = 2500000;  // Window Acknowledgement Size we announce
+        std::uint32_t in_ack_window = 0;         // acknowledge this often unasked; 0: as the peer says
+    };
+    void accept_connect(const ConnectAnswer& answer);
+    /// With the Options' chunk size and windows.
     void accept_connect();
     void reject_connect(std::string_view description);
     void accept_publish();
@@ -84,6 +95,13 @@ public:
     /// Sends one media message to a player (stream id of its play request). The payload is
     /// referenced, not copied.
     core::Status send_media(MediaKind kind, std::uint32_t timestamp, const core::Buffer& payload);
+    /// True when chunks from encode_shared_media() with `chunk_size` are byte for byte what
+    /// send_media() would write now, so a player can send the shard's shared copy.
+    [[nodiscard]] bool accepts_shared_media(std::uint32_t chunk_size) const {
+        return chunk_size == encoder_.chunk_size() && stream_id_ == kSharedStreamId;
+    }
+    /// Sends a media message encoded once for many players (see accepts_shared_media()).
+    void send_shared_media(const core::Buffer& chunks) { out_.append(chunks.slice(0, chunks.size())); }
     /// Tells a player the stream ended (onStatus NetStream.Play.UnpublishNotify).
     void send_unpublish_notify();
     /// Tells a player the publisher is back (NetStream.Play.PublishNotify).
@@ -115,9 +133,16 @@ private:
     double connect_transaction_ = 1;
     double object_encoding_ = 0;
     double pending_transaction_ = 0;
-    std::uint32_t stream_id_ = 1;
+    std::uint32_t stream_id_ = kSharedStreamId;
     Role role_ = Role::none;
     bool connected_ = false;
 };
+
+/// One media message as a player's chunk stream: fmt 0 header, fmt 3 continuations, the
+/// session's chunk stream ids and message stream id 1, in one contiguous buffer. What
+/// RtmpServerSession::send_media() writes, made once per shard instead of once per player.
+/// Errc::invalid for a payload longer than 0xFFFFFF or a chunk size out of range.
+core::Result<core::Buffer> encode_shared_media(MediaKind kind, std::uint32_t timestamp, const core::Buffer& payload,
+                                               std::uint32_t chunk_size);
 
 }  // namespace ringcast::proto::rtmp

@@ -244,10 +244,20 @@ TEST(Config, PlayAndPublishBlocks) {
     EXPECT_EQ(d.play.mw_latency_ms, 350);
     EXPECT_TRUE(d.play.gop_cache);
     EXPECT_DOUBLE_EQ(d.play.queue_length_s, 30);
+    EXPECT_EQ(d.play.mw_msgs, 8);
     EXPECT_EQ(error_of("vhost v {\n play {\n  time_jitter fast;\n }\n}\n"),
               "t.conf:3: invalid value \"fast\" for \"time_jitter\": expected full, zero or off");
     EXPECT_EQ(error_of("vhost v {\n play {\n  queue_length -1;\n }\n}\n"),
               "t.conf:3: invalid value \"-1\" for \"queue_length\": expected seconds from 0 to 3600");
+}
+
+TEST(Config, MinLatencyMakesMergedWriteWaitForNoMessageCount) {
+    LoadedConfig loaded = load(
+        "vhost realtime {\n  min_latency on;\n  play { mw_latency 100; }\n}\n"
+        "vhost explicit {\n  min_latency on;\n  play { mw_msgs 4; }\n}\n");
+    EXPECT_EQ(loaded.config.vhosts[0].play.mw_msgs, 0);
+    EXPECT_EQ(loaded.config.vhosts[0].play.mw_latency_ms, 100);
+    EXPECT_EQ(loaded.config.vhosts[1].play.mw_msgs, 4);
 }
 
 TEST(Config, LegacyTreeMatchesSrsTransform) {

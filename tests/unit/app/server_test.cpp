@@ -62,7 +62,7 @@ TEST(ServerLifecycle, TwoHundredConnectionsOnTwoShardsThenNoLeakedDescriptorsOrT
     {
         Server server(config);
         ASSERT_TRUE(server.start());
-        EXPECT_EQ(count_entries("/proc/self/task"), threads_before + 2);
+        EXPECT_EQ(count_entries("/proc/self/task"), threads_before + 3) << "two shards and the log writer";
         std::vector<int> clients;
         for (int i = 0; i < 200; ++i) {
             int fd = connect_to(config.rtmp.listen[0].port);

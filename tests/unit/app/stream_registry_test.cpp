@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "proto/rtmp/server_session.h"
 #include "uring/reactor.h"
 #include "uring/ring.h"
 
@@ -24,10 +27,30 @@ media::MediaFrame header(std::uint32_t ts = 0) {
     return media::classify(media::FrameKind::video, ts, bytes({0x17, 0, 0, 0, 0}));
 }
 
+media::MediaFrame audio(std::uint32_t ts) { return media::classify(media::FrameKind::audio, ts, bytes({0xaf, 1, 0x21})); }
+
+/// onMetaData with bravo_atc (AMF0: "onMetaData", then an ECMA array of one string property).
+media::MediaFrame atc_metadata(const std::string& bravo_atc) {
+    std::vector<std::uint8_t> v = {0x02, 0, 10};
+    for (char c : std::string("onMetaData")) v.push_back(static_cast<std::uint8_t>(c));
+    v.insert(v.end(), {0x08, 0, 0, 0, 1, 0, 9});
+    for (char c : std::string("bravo_atc")) v.push_back(static_cast<std::uint8_t>(c));
+    v.insert(v.end(), {0x02, 0, static_cast<std::uint8_t>(bravo_atc.size())});
+    for (char c : bravo_atc) v.push_back(static_cast<std::uint8_t>(c));
+    v.insert(v.end(), {0, 0, 9});
+    media::MediaFrame frame = media::classify(media::FrameKind::data, 0, core::Buffer::copy_of(std::span<const std::uint8_t>(v)));
+    frame.flags.metadata = true;
+    return frame;
+}
+
 struct Player final : media::FrameSink {
     std::vector<std::uint32_t> timestamps;
+    std::vector<media::MediaFrame> frames;
     std::vector<bool> publishing;
-    void on_frame(const media::MediaFrame& frame) override { timestamps.push_back(frame.timestamp_ms); }
+    void on_frame(const media::MediaFrame& frame) override {
+        timestamps.push_back(frame.timestamp_ms);
+        frames.push_back(frame);
+    }
     void on_publishing(bool on) override { publishing.push_back(on); }
 };
 
@@ -38,12 +61,12 @@ struct Publisher final : PublishHandle {
 
 class TestShard final : public MeshEndpoint::Receiver {
 public:
-    TestShard(Mesh& mesh, std::size_t id) {
+    TestShard(Mesh& mesh, std::size_t id, StreamRegistry::SettingsLookup settings = nullptr) {
         ring = std::move(*uring::Ring::create());
         reactor = std::make_unique<uring::Reactor>(*ring);
         endpoint = std::make_unique<MeshEndpoint>(mesh, id, *reactor, *this);
         mesh.register_target(id, reactor->wake_target());
-        registry = std::make_unique<StreamRegistry>(id, mesh.shard_count(), *endpoint, nullptr);
+        registry = std::make_unique<StreamRegistry>(id, mesh.shard_count(), *endpoint, std::move(settings));
     }
     ~TestShard() override {
         registry.reset();
@@ -59,7 +82,12 @@ public:
 
 class StreamRegistryTest : public ::testing::Test {
 protected:
-    StreamRegistryTest() : mesh(2), s0(mesh, 0), s1(mesh, 1) {}
+    StreamRegistryTest() : mesh(2), s0(mesh, 0, lookup()), s1(mesh, 1, lookup()) {}
+
+    /// Every stream gets `settings`, read when the stream is created.
+    StreamRegistry::SettingsLookup lookup() {
+        return [this](std::string_view) { return settings; };
+    }
 
     void settle() {
         for (int i = 0; i < 6; ++i) {
@@ -77,6 +105,7 @@ protected:
         }
     }
 
+    StreamSettings settings;
     Mesh mesh;
     TestShard s0;
     TestShard s1;
@@ -169,6 +198,83 @@ TEST_F(StreamRegistryTest, PublisherThatLeavesBeforeTheAnswerReleasesTheStream) 
     EXPECT_EQ(next.result, std::optional<bool>(true)) << "the stream stayed locked by a publisher that left";
     s0.registry->unpublish(next);
     settle();
+}
+
+TEST_F(StreamRegistryTest, EveryShardWithPlayersEncodesItsOwnSharedChunks) {
+    settings.rtmp_chunk_size = 4096;
+    const std::string name = name_owned_by(1);
+    Publisher publisher;
+    s0.registry->request_publish(name, publisher);
+    settle();
+    Player mirror_player, owner_player;
+    s0.registry->play(name, mirror_player);
+    s1.registry->play(name, owner_player);
+    settle();
+    s0.registry->publish_frame(publisher, key(0));
+    settle();
+    ASSERT_EQ(mirror_player.frames.size(), 1u);
+    ASSERT_EQ(owner_player.frames.size(), 1u);
+    const media::MediaFrame& on_mirror = mirror_player.frames[0];
+    const media::MediaFrame& on_owner = owner_player.frames[0];
+    auto expected = proto::rtmp::encode_shared_media(proto::rtmp::MediaKind::video, 0, on_owner.payload, 4096);
+    ASSERT_TRUE(expected);
+    for (const media::MediaFrame* frame : {&on_mirror, &on_owner}) {
+        EXPECT_EQ(frame->rtmp_chunk_size, 4096u);
+        ASSERT_EQ(frame->rtmp_chunks.size(), expected->size());
+        EXPECT_TRUE(std::equal(frame->rtmp_chunks.data(), frame->rtmp_chunks.data() + frame->rtmp_chunks.size(),
+                               expected->data()));
+    }
+    // The mirror's players count references on the mirror's own copies, not the owner's.
+    EXPECT_NE(on_mirror.payload.data(), on_owner.payload.data());
+    EXPECT_NE(on_mirror.rtmp_chunks.data(), on_owner.rtmp_chunks.data());
+    s0.registry->stop_play(name, mirror_player);
+    s1.registry->stop_play(name, owner_player);
+    s0.registry->unpublish(publisher);
+    settle();
+}
+
+TEST_F(StreamRegistryTest, MixCorrectHandsFramesOnInTimestampOrder) {
+    settings.mix_correct = true;
+    settings.jitter = media::JitterMode::off;  // SRS: mix_correct wants atc or time_jitter off
+    const std::string name = name_owned_by(0);
+    Publisher publisher;
+    s0.registry->request_publish(name, publisher);
+    Player player;
+    s0.registry->play(name, player);
+    // Video runs ahead of audio by three frames, as some encoders send it.
+    for (std::uint32_t ts : {0u, 40u, 80u, 120u}) {
+        s0.registry->publish_frame(publisher, ts == 0 ? key(ts) : inter(ts));
+    }
+    for (std::uint32_t ts : {20u, 60u, 100u, 140u}) {
+        s0.registry->publish_frame(publisher, audio(ts));
+    }
+    // Nothing leaves until both kinds are queued; then each frame in lets the earliest out, so
+    // the four frames the video ran ahead stay queued, and what comes out is in order.
+    EXPECT_EQ(player.timestamps, (std::vector<std::uint32_t>{0, 20, 40, 60}));
+    s0.registry->stop_play(name, player);
+    s0.registry->unpublish(publisher);
+}
+
+TEST_F(StreamRegistryTest, AtcAutoPassesTimestampsThroughWhileTheMetadataAsks) {
+    settings.atc_auto = true;
+    const std::string name = name_owned_by(0);
+    Publisher publisher;
+    s0.registry->request_publish(name, publisher);
+    Player player;
+    s0.registry->play(name, player);
+    s0.registry->publish_frame(publisher, atc_metadata("true"));
+    s0.registry->publish_frame(publisher, key(90000));
+    s0.registry->publish_frame(publisher, inter(90040));
+    s0.registry->publish_frame(publisher, atc_metadata("false"));
+    s0.registry->publish_frame(publisher, inter(90080));
+    // Absolute time while bravo_atc is "true"; then time_jitter full again, which moves on by
+    // its default step from where it stood (it saw nothing while atc was on).
+    ASSERT_EQ(player.timestamps.size(), 5u);
+    EXPECT_EQ(player.timestamps[1], 90000u);
+    EXPECT_EQ(player.timestamps[2], 90040u);
+    EXPECT_LT(player.timestamps[4], 90000u);
+    s0.registry->stop_play(name, player);
+    s0.registry->unpublish(publisher);
 }
 
 }  // namespace

@@ -399,6 +399,16 @@ TEST(ChunkDecoder, AcknowledgementWindow) {
     EXPECT_FALSE(decoder.ack_due());
 }
 
+TEST(ChunkDecoder, ServerSideAckWindowWithoutThePeerAsking) {
+    ChunkDecoder decoder;
+    decoder.set_ack_window(1000);  // SRS's in_ack_size
+    ChunkEncoder small({.chunk_size = default_chunk_size});
+    Bytes video = encode_all(small, {make_msg(9, 0, 1, 6, pattern(1200))});
+    ASSERT_TRUE(decoder.feed(video, [](RtmpMessage&&) {}).has_value());
+    ASSERT_TRUE(decoder.ack_due());
+    EXPECT_EQ(decoder.take_ack_sequence(), video.size());
+}
+
 // ---- errors -----------------------------------------------------------------------------
 
 Bytes set_chunk_size_bytes(std::uint32_t raw) {
