@@ -1,10 +1,13 @@
 # Front door: `make run` and `make test` install what is missing, build, and run.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+# build-fuzz is fixed: it is the binaryDir of the `fuzz` preset in CMakePresets.json.
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%_fuzz.cpp,fuzz_%,$(wildcard tests/fuzz/*_fuzz.cpp))
 CONF ?= conf/ringcast.conf
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build run test unit integration test-asan bench clean
+.PHONY: deps build run test unit integration test-asan fuzz-smoke bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -34,5 +37,13 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# libFuzzer targets (clang 14, ASan + UBSan), each run briefly; see scripts/fuzz-smoke.sh.
+$(FUZZ_BUILD)/build.ninja:
+	cmake --preset fuzz
+
+fuzz-smoke: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	scripts/fuzz-smoke.sh $(FUZZ_BUILD)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,10 +1,12 @@
 #!/bin/sh
-# Installs, from Debian's packages, whatever ringcast needs to build, test and benchmark that this
-# machine lacks. As root it runs apt-get; otherwise it prints the apt-get line to run.
+# Installs, from Debian's packages, whatever ringcast needs to build, test, fuzz and benchmark that
+# this machine lacks (fuzzing: clang-14, libFuzzer from libclang-rt-14-dev, llvm-symbolizer from
+# llvm-14). As root it runs apt-get; otherwise it prints the apt-get line to run.
 set -e
 packages="build-essential cmake ninja-build pkg-config g++ liburing-dev libssl-dev libfmt-dev
 libsimdjson-dev libhttp-parser-dev libgtest-dev libgmock-dev libbenchmark-dev ffmpeg rtmpdump
-nginx libnginx-mod-rtmp curl procps"
+nginx libnginx-mod-rtmp curl procps
+clang-14 libclang-rt-14-dev llvm-14"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "app/shard.h"
 #include "core/log.h"
 
@@ -41,9 +43,40 @@ Connection::Connection(Shard& shard, std::uint64_t id, std::string peer)
     : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this),
       session_(*this, *this, session_options(shard.config())) {
     merge_timer_.bind<&Connection::on_merge_timer>(this);
+    idle_timer_.bind<&Connection::on_idle_timer>(this);
 }
 
-Connection::~Connection() { shard_.reactor().cancel(merge_timer_); }
+Connection::~Connection() {
+    shard_.reactor().cancel(merge_timer_);
+    shard_.reactor().cancel(idle_timer_);
+}
+
+void Connection::open(int fd) {
+    stream_.open(fd);
+    idle_since_ns_ = shard_.reactor().now_ns();
+    shard_.reactor().arm(idle_timer_, kIdentifyTimeoutMs);
+}
+
+void Connection::on_idle_timer() {
+    core::log::ConnScope scope(id_);
+    if (role_ == Role::player || !stream_.is_open()) {
+        return;
+    }
+    std::uint64_t timeout_ms = kIdentifyTimeoutMs;
+    std::string_view waiting_for = "publish or play";
+    if (role_ == Role::publisher) {
+        const PublishConfig publish = vhost_ != nullptr ? vhost_->publish : PublishConfig{};
+        timeout_ms = static_cast<std::uint64_t>(got_media_ ? publish.normal_timeout_ms : publish.firstpkt_timeout_ms);
+        waiting_for = got_media_ ? "media (normal_timeout)" : "the first media message (firstpkt_timeout)";
+    }
+    const std::uint64_t idle_ms = (shard_.reactor().now_ns() - idle_since_ns_) / 1'000'000;
+    if (idle_ms < timeout_ms) {
+        shard_.reactor().arm(idle_timer_, timeout_ms - idle_ms);
+        return;
+    }
+    RC_WARN("{}: no {} for {} ms; closing", peer_, waiting_for, idle_ms);
+    stream_.close(core::Error::make(core::Errc::timeout, "idle"));
+}
 
 void Connection::close(core::Error reason) { stream_.close(reason); }
 
@@ -112,11 +145,21 @@ void Connection::on_publish_result(bool accepted) {
     }
     role_ = Role::publisher;
     session_.accept_publish();
+    const PublishConfig publish = vhost_ != nullptr ? vhost_->publish : PublishConfig{};
+    idle_since_ns_ = shard_.reactor().now_ns();
+    shard_.reactor().arm(idle_timer_, static_cast<std::uint64_t>(publish.firstpkt_timeout_ms));
 }
 
 void Connection::on_media(proto::rtmp::MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) {
     if (role_ != Role::publisher) {
         return;
+    }
+    // The idle timer compares against this when it fires; no timer work per message.
+    idle_since_ns_ = shard_.reactor().now_ns();
+    if (!got_media_) {
+        got_media_ = true;
+        const PublishConfig publish = vhost_ != nullptr ? vhost_->publish : PublishConfig{};
+        shard_.reactor().arm(idle_timer_, static_cast<std::uint64_t>(publish.normal_timeout_ms));
     }
     media::MediaFrame frame = media::classify(frame_kind(kind), timestamp, std::move(payload));
     frame.flags.metadata = metadata;
@@ -149,6 +192,9 @@ void Connection::on_play(const proto::rtmp::StreamRequest& request) {
         int on = 1;
         ::setsockopt(stream_.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
+    if (request.duration > 0) {
+        play_duration_ms_ = static_cast<std::uint32_t>(std::min(request.duration, 4e9));
+    }
     RC_TRACE("play {}", name_);
     session_.accept_play();
     shard_.streams().play(name_, *this);
@@ -175,7 +221,7 @@ void Connection::on_merge_timer() {
 }
 
 void Connection::pump() {
-    if (!queue_ || role_ != Role::player || queue_->empty() || !stream_.is_open()) {
+    if (!queue_ || role_ != Role::player || queue_->empty() || !stream_.is_open() || paused_) {
         return;
     }
     if (!merge_ready()) {
@@ -188,6 +234,20 @@ void Connection::pump() {
     ++flushes_;
     while (!queue_->empty() && stream_.queued_bytes() < kSendQueueBytesMax) {
         const media::MediaFrame& frame = queue_->front();
+        if (play_duration_ms_ && !frame.flags.sequence_header && !frame.flags.metadata) {
+            if (!play_first_ts_ms_) {
+                play_first_ts_ms_ = frame.timestamp_ms;
+            }
+            if (frame.timestamp_ms - *play_first_ts_ms_ >= *play_duration_ms_) {
+                RC_TRACE("play {}: the requested duration of {} ms is played; closing", name_, *play_duration_ms_);
+                close_when_drained_ = true;
+                leave_stream();  // safe inside a delivery: the Stream defers the removal
+                if (stream_.queued_bytes() == 0) {
+                    stream_.close(core::Error::make(core::Errc::closed, "duration played"));
+                }
+                return;
+            }
+        }
         if (!frame.rtmp_chunks.empty() && session_.accepts_shared_media(frame.rtmp_chunk_size)) {
             session_.send_shared_media(frame.rtmp_chunks);
             ++frames_sent_shared_;
@@ -200,6 +260,15 @@ void Connection::pump() {
         queue_->pop_front();
     }
     flushing_ = !queue_->empty();
+}
+
+void Connection::on_pause(bool paused) {
+    // SRS keeps the player attached and its queue bounded (queue_length) while paused; on
+    // unpause it goes on from what the queue holds.
+    paused_ = paused;
+    if (!paused_) {
+        pump();
+    }
 }
 
 void Connection::on_publishing(bool publishing) {
@@ -221,6 +290,7 @@ void Connection::on_closed(core::Error reason) {
     core::log::ConnScope scope(id_);
     leave_stream();
     shard_.reactor().cancel(merge_timer_);
+    shard_.reactor().cancel(idle_timer_);
     const auto& stats = stream_.stats();
     RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes, {} frames sent ({} shared) in {} flushes, {} dropped",
              peer_, reason.describe(), stats.bytes_received, stats.bytes_sent, frames_sent_, frames_sent_shared_,

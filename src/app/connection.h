@@ -38,7 +38,11 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    void open(int fd) { stream_.open(fd); }
+    /// SRS's SRS_CONSTS_RTMP_TIMEOUT: a client that has not started publishing or playing this
+    /// long after it connected is closed.
+    static constexpr std::uint32_t kIdentifyTimeoutMs = 30000;
+
+    void open(int fd);
     void close(core::Error reason);
     [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] const std::string& peer() const { return peer_; }
@@ -54,6 +58,7 @@ public:
     void on_play(const proto::rtmp::StreamRequest& request) override;
     void on_media(proto::rtmp::MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) override;
     void on_unpublish() override;
+    void on_pause(bool paused) override;
     // ChunkSink: the session's output
     void append(core::BufferSlice piece) override;
     // PublishHandle
@@ -71,6 +76,9 @@ private:
     void pump();
     [[nodiscard]] bool merge_ready() const;
     void on_merge_timer();
+    /// Closes clients that stall: before publish/play (kIdentifyTimeoutMs), and publishers that
+    /// send no media for firstpkt_timeout (before the first frame) or normal_timeout.
+    void on_idle_timer();
     void leave_stream();
 
     Shard& shard_;
@@ -92,6 +100,13 @@ private:
     uring::Timer merge_timer_;
     bool merge_timer_fired_ = false;
     bool flushing_ = false;
+    bool paused_ = false;
+    // play's duration argument (ms, as librtmp sends it): SRS ends playback after this much media.
+    std::optional<std::uint32_t> play_duration_ms_;
+    std::optional<std::uint32_t> play_first_ts_ms_;
+    uring::Timer idle_timer_;
+    std::uint64_t idle_since_ns_ = 0;  // accept, then publish start, then the last media message
+    bool got_media_ = false;
     bool close_when_drained_ = false;
     std::uint64_t frames_sent_ = 0;
     std::uint64_t frames_sent_shared_ = 0;  // of frames_sent_, as the shard's shared chunks

@@ -1,6 +1,11 @@
 // FLV tag bodies: "Video File Format Specification" v10.1 annex E.4.2/E.4.3 (AUDIODATA,
-// VIDEODATA), and enhanced RTMP v1 (IsExHeader bit, PacketType, FourCC) for HEVC, AV1 and VP9.
+// VIDEODATA), enhanced RTMP v1 (IsExHeader bit, PacketType, FourCC) for HEVC, AV1 and VP9, and
+// enhanced RTMP v2's audio ExHeader (SoundFormat 9) for Opus, AAC, MP3 and others. Not read
+// yet: v2's Multitrack and ModEx packet types, whose FourCC sits elsewhere (relayed, but a
+// sequence start inside them is not recognised).
 #include "media/frame.h"
+
+#include <span>
 
 namespace ringcast::media {
 namespace {
@@ -10,9 +15,18 @@ constexpr std::uint32_t fourcc(char a, char b, char c, char d) {
            std::uint32_t(std::uint8_t(c)) << 8 | std::uint32_t(std::uint8_t(d));
 }
 
-// Enhanced RTMP packet types.
+// Enhanced RTMP packet types (video and audio share SequenceStart and SequenceEnd).
 constexpr std::uint8_t kExSequenceStart = 0;
+constexpr std::uint8_t kExSequenceEnd = 2;
 constexpr std::uint8_t kExMetadata = 4;
+// Enhanced RTMP v2 audio: SoundFormat 9 means an ExHeader follows.
+constexpr std::uint8_t kAudioExHeader = 9;
+
+/// The FourCC after an enhanced RTMP header byte (bytes 1..4).
+std::uint32_t read_fourcc(std::span<const std::uint8_t> bytes) {
+    return std::uint32_t(bytes[1]) << 24 | std::uint32_t(bytes[2]) << 16 | std::uint32_t(bytes[3]) << 8 |
+           std::uint32_t(bytes[4]);
+}
 
 void classify_video(MediaFrame& frame) {
     auto bytes = frame.payload.span();
@@ -27,9 +41,7 @@ void classify_video(MediaFrame& frame) {
         if (bytes.size() < 5) {
             return;
         }
-        const std::uint32_t code = std::uint32_t(bytes[1]) << 24 | std::uint32_t(bytes[2]) << 16 |
-                                   std::uint32_t(bytes[3]) << 8 | std::uint32_t(bytes[4]);
-        switch (code) {
+        switch (read_fourcc(bytes)) {
         case fourcc('h', 'v', 'c', '1'): frame.codec = Codec::h265; break;
         case fourcc('a', 'v', '0', '1'): frame.codec = Codec::av1; break;
         case fourcc('v', 'p', '0', '9'): frame.codec = Codec::vp9; break;
@@ -37,7 +49,8 @@ void classify_video(MediaFrame& frame) {
         default: break;
         }
         frame.flags.sequence_header = packet_type == kExSequenceStart;
-        if (packet_type == kExMetadata) {
+        // Neither starts a GOP, whatever frame type the encoder put on it.
+        if (packet_type == kExMetadata || packet_type == kExSequenceEnd) {
             frame.flags.keyframe = false;
         }
         return;
@@ -68,6 +81,21 @@ void classify_audio(MediaFrame& frame) {
     case 2:
     case 14: frame.codec = Codec::mp3; break;
     case 13: frame.codec = Codec::opus; break;  // SRS's Opus-in-FLV id
+    case kAudioExHeader: {  // [SoundFormat 9:4][AudioPacketType:4][FourCC:32]
+        frame.codec = Codec::other_audio;
+        if (bytes.size() < 5) {
+            return;
+        }
+        switch (read_fourcc(bytes)) {
+        case fourcc('O', 'p', 'u', 's'): frame.codec = Codec::opus; break;
+        case fourcc('m', 'p', '4', 'a'): frame.codec = Codec::aac; break;
+        case fourcc('.', 'm', 'p', '3'): frame.codec = Codec::mp3; break;
+        default: break;  // fLaC, ac-3, ec-3: relayed as other audio
+        }
+        // Opus's OpusHead, AAC's AudioSpecificConfig, FLAC's header: what a late player needs.
+        frame.flags.sequence_header = (bytes[0] & 0x0F) == kExSequenceStart;
+        break;
+    }
     default: frame.codec = Codec::other_audio; break;
     }
 }

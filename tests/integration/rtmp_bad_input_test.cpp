@@ -20,6 +20,7 @@
 
 #include "core/byte_io.h"
 #include "integration/harness.h"
+#include "integration/ringcast_server.h"
 #include "proto/rtmp/amf0.h"
 #include "proto/rtmp/chunk_decoder.h"
 #include "proto/rtmp/handshake.h"
@@ -31,37 +32,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace rtmp = ringcast::proto::rtmp;
 using Bytes = std::vector<std::uint8_t>;
-
-/// A ringcast process on a free port, stopped with SIGTERM at the end of the test.
-class RtmpServer {
-public:
-    explicit RtmpServer(int workers = 2) : port_(free_tcp_port()) {
-        std::string conf = dir_.write_file(
-            "rtmp.conf", "daemon off;\nsrs_log_tank console;\nworkers " + std::to_string(workers) + ";\npid " +
-                             dir_.path() + "/ringcast.pid;\nlisten " + std::to_string(port_) + ";\n");
-        process_ = std::make_unique<Process>(Process::spawn({RINGCAST_BIN, "-c", conf}));
-        ready_ = wait_for_output(
-            *process_, [](const std::string&, const std::string& err) { return err.find("ringcast ready") != std::string::npos; },
-            10s);
-    }
-    RtmpServer(const RtmpServer&) = delete;
-    RtmpServer& operator=(const RtmpServer&) = delete;
-    ~RtmpServer() {
-        if (process_->running()) {
-            ::kill(process_->pid(), SIGTERM);
-            process_->wait(5s);
-        }
-    }
-    [[nodiscard]] bool ready() const { return ready_; }
-    [[nodiscard]] std::uint16_t port() const { return port_; }
-    Process& process() { return *process_; }
-
-private:
-    TempDir dir_;
-    std::uint16_t port_;
-    std::unique_ptr<Process> process_;
-    bool ready_ = false;
-};
 
 /// An owned socket fd.
 class Socket {

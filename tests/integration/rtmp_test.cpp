@@ -13,43 +13,12 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "integration/ringcast_server.h"
 
 namespace ringcast::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// A ringcast process on a free port, stopped with SIGTERM at the end of the test.
-class RtmpServer {
-public:
-    explicit RtmpServer(const std::string& extra_config = "", int workers = 2) : port_(free_tcp_port()) {
-        std::string conf = dir_.write_file(
-            "rtmp.conf", "daemon off;\nsrs_log_tank console;\nworkers " + std::to_string(workers) + ";\npid " +
-                             dir_.path() + "/ringcast.pid;\nlisten " + std::to_string(port_) + ";\n" + extra_config);
-        process_ = std::make_unique<Process>(Process::spawn({RINGCAST_BIN, "-c", conf}));
-        ready_ = wait_for_output(
-            *process_, [](const std::string&, const std::string& err) { return err.find("ringcast ready") != std::string::npos; },
-            10s);
-    }
-    ~RtmpServer() {
-        if (process_->running()) {
-            ::kill(process_->pid(), SIGTERM);
-            process_->wait(5s);
-        }
-    }
-    [[nodiscard]] bool ready() const { return ready_; }
-    [[nodiscard]] std::string url(const std::string& path) const {
-        return "rtmp://127.0.0.1:" + std::to_string(port_) + "/" + path;
-    }
-    Process& process() { return *process_; }
-    const TempDir& dir() const { return dir_; }
-
-private:
-    TempDir dir_;
-    std::uint16_t port_;
-    std::unique_ptr<Process> process_;
-    bool ready_ = false;
-};
 
 /// ffmpeg publishing a generated H.264 + AAC stream in real time (~2 Mbps, 2 s GOP at 25 fps).
 Process publish(const std::string& url, int seconds, const std::string& size = "640x360") {

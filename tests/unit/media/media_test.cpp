@@ -43,6 +43,24 @@ TEST(MediaClassify, LegacyAndEnhancedHeaders) {
     EXPECT_EQ(classify(FrameKind::audio, 0, bytes({0x2F, 0xFF})).codec, Codec::mp3);
 }
 
+TEST(MediaClassify, EnhancedAudioAndSequenceEnd) {
+    // Enhanced RTMP v2 audio: SoundFormat 9 (ExHeader) | AudioPacketType, then the FourCC.
+    auto opus_head = classify(FrameKind::audio, 0, bytes({0x90, 'O', 'p', 'u', 's', 'O', 'p', 'u', 's'}));
+    EXPECT_EQ(opus_head.codec, Codec::opus);
+    EXPECT_TRUE(opus_head.flags.sequence_header);
+    auto opus_frame = classify(FrameKind::audio, 20, bytes({0x91, 'O', 'p', 'u', 's', 0xFC}));
+    EXPECT_EQ(opus_frame.codec, Codec::opus);
+    EXPECT_FALSE(opus_frame.flags.sequence_header);
+    EXPECT_EQ(classify(FrameKind::audio, 0, bytes({0x90, 'm', 'p', '4', 'a', 0x12})).codec, Codec::aac);
+    EXPECT_EQ(classify(FrameKind::audio, 0, bytes({0x91, '.', 'm', 'p', '3', 0xFF})).codec, Codec::mp3);
+    auto flac = classify(FrameKind::audio, 0, bytes({0x90, 'f', 'L', 'a', 'C'}));
+    EXPECT_EQ(flac.codec, Codec::other_audio);
+    EXPECT_TRUE(flac.flags.sequence_header);
+    EXPECT_FALSE(classify(FrameKind::audio, 0, bytes({0x90, 'O', 'p'})).flags.sequence_header);
+    // An end of sequence flagged as a keyframe must not start a GOP.
+    EXPECT_FALSE(classify(FrameKind::video, 0, bytes({0x92, 'h', 'v', 'c', '1'})).flags.keyframe);
+}
+
 TEST(MediaClassify, ShortPayloadsAreSafe) {
     for (FrameKind kind : {FrameKind::video, FrameKind::audio, FrameKind::data}) {
         auto empty = classify(kind, 0, core::Buffer());
