@@ -209,8 +209,11 @@ void Connection::on_frame(const media::MediaFrame& frame) {
 }
 
 bool Connection::merge_ready() const {
-    // SRS's SrsLiveConsumer::wait(): more than mw_msgs messages spanning mw_latency.
-    return flushing_ || merge_timer_fired_ || (queue_->size() > mw_msgs_ && queue_->duration_ms() >= mw_latency_ms_);
+    // SRS's SrsLiveConsumer::wait(): more than mw_msgs messages spanning mw_latency. Unlike
+    // SRS, the first frames after play go at once: a player that joins just after a keyframe
+    // shows a picture without waiting mw_latency.
+    return flushing_ || merge_timer_fired_ || !sent_first_media_ ||
+           (queue_->size() > mw_msgs_ && queue_->duration_ms() >= mw_latency_ms_);
 }
 
 void Connection::on_merge_timer() {
@@ -257,6 +260,7 @@ void Connection::pump() {
             return;
         }
         ++frames_sent_;
+        sent_first_media_ |= !frame.flags.sequence_header && !frame.flags.metadata;
         queue_->pop_front();
     }
     flushing_ = !queue_->empty();

@@ -99,6 +99,7 @@ private:
     std::size_t mw_msgs_ = 0;
     uring::Timer merge_timer_;
     bool merge_timer_fired_ = false;
+    bool sent_first_media_ = false;  // until then frames go at once (startup)
     bool flushing_ = false;
     bool paused_ = false;
     // play's duration argument (ms, as librtmp sends it): SRS ends playback after this much media.

@@ -93,11 +93,17 @@ std::vector<std::uint8_t> command_bytes(std::string_view name, double transactio
     return bytes;
 }
 
+/// An AMF0 command as a type 20 message, or with `amf3` as a type 17 message (Flash's AMF3
+/// command: a 0 format byte, then the same AMF0 values).
 bool send_command(int fd, rtmp::ChunkEncoder& encoder, std::uint32_t stream_id, std::string_view name, double tid,
-                  const rtmp::Amf0Value& object, std::initializer_list<rtmp::Amf0Value> args) {
+                  const rtmp::Amf0Value& object, std::initializer_list<rtmp::Amf0Value> args, bool amf3 = false) {
     auto bytes = command_bytes(name, tid, object, args);
+    if (amf3) {
+        bytes.insert(bytes.begin(), 0);
+    }
     auto chunks = encoder.encode_to_vector(
-        rtmp::RtmpMessage{rtmp::message_type::amf0_command, 0, stream_id, 3, core::Buffer::copy_of(std::span(bytes))});
+        rtmp::RtmpMessage{amf3 ? rtmp::message_type::amf3_command : rtmp::message_type::amf0_command, 0, stream_id, 3,
+                          core::Buffer::copy_of(std::span(bytes))});
     return chunks && send_all(fd, *chunks);
 }
 
@@ -108,6 +114,13 @@ bool is_command(const rtmp::RtmpMessage& message) {
 }  // namespace
 
 int start_raw_player(std::uint16_t port, const std::string& app, const std::string& stream, int rcvbuf_bytes) {
+    return start_raw_player(port, app, stream, RawPlayerOptions{.rcvbuf_bytes = rcvbuf_bytes});
+}
+
+int start_raw_player(std::uint16_t port, const std::string& app, const std::string& stream,
+                     const RawPlayerOptions& options) {
+    const int rcvbuf_bytes = options.rcvbuf_bytes;
+    const bool amf3 = options.amf3_commands;
     int fd = connect_loopback(port, rcvbuf_bytes);
     if (fd < 0) {
         return -1;
@@ -119,9 +132,13 @@ int start_raw_player(std::uint16_t port, const std::string& app, const std::stri
     }
     rtmp::ChunkEncoder encoder(rtmp::ChunkEncoderOptions{.chunk_size = 128});
     std::string tc_url = "rtmp://127.0.0.1:" + std::to_string(port) + "/" + app;
-    bool ok = send_command(fd, encoder, 0, "connect", 1, rtmp::Amf0Value::object({{"app", app}, {"tcUrl", tc_url}}), {}) &&
-              send_command(fd, encoder, 0, "createStream", 2, rtmp::Amf0Value::null(), {}) &&
-              send_command(fd, encoder, 1, "play", 0, rtmp::Amf0Value::null(), {rtmp::Amf0Value(stream)});
+    rtmp::Amf0Value connect = rtmp::Amf0Value::object({{"app", app}, {"tcUrl", tc_url}});
+    if (amf3) {
+        connect = rtmp::Amf0Value::object({{"app", app}, {"tcUrl", tc_url}, {"objectEncoding", 3.0}});
+    }
+    bool ok = send_command(fd, encoder, 0, "connect", 1, connect, {}, amf3) &&
+              send_command(fd, encoder, 0, "createStream", 2, rtmp::Amf0Value::null(), {}, amf3) &&
+              send_command(fd, encoder, 1, "play", 0, rtmp::Amf0Value::null(), {rtmp::Amf0Value(stream)}, amf3);
     if (!ok) {
         ::close(fd);
         return -1;

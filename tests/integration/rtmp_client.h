@@ -30,6 +30,13 @@ namespace ringcast::test {
 /// `rcvbuf_bytes` > 0 sets SO_RCVBUF before connecting.
 int start_raw_player(std::uint16_t port, const std::string& app, const std::string& stream, int rcvbuf_bytes = 0);
 
+struct RawPlayerOptions {
+    int rcvbuf_bytes = 0;        // > 0: SO_RCVBUF before connecting
+    bool amf3_commands = false;  // connect with objectEncoding 3 and send commands as type 17, as Flash does
+};
+int start_raw_player(std::uint16_t port, const std::string& app, const std::string& stream,
+                     const RawPlayerOptions& options);
+
 /// Sends an AMF0 command (transaction 0, null command object, then `args`) on message stream 1
 /// of a socket start_raw_player() returned, e.g. pause.
 bool send_player_command(int fd, std::string_view name, std::initializer_list<proto::rtmp::Amf0Value> args);
