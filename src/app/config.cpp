@@ -357,6 +357,15 @@ void process_section(const ConfDirective& root, Config& config, std::vector<std:
     if (const ConfDirective* d = first_of(root, "pid", warnings)) {
         config.pid = string_value(*d);
     }
+    if (const ConfDirective* d = first_of(root, "grace_start_wait", warnings)) {
+        config.grace_start_wait_ms = int_value(*d, 0, 3600000);
+    }
+    if (const ConfDirective* d = first_of(root, "grace_final_wait", warnings)) {
+        config.grace_final_wait_ms = int_value(*d, 0, 3600000);
+    }
+    if (const ConfDirective* d = first_of(root, "force_grace_quit", warnings)) {
+        config.force_grace_quit = switch_value(*d);
+    }
     if (const ConfDirective* d = first_of(root, "daemon", warnings)) {
         config.daemon = switch_value(*d);
     }

@@ -85,6 +85,11 @@ struct Config {
     int workers = 1;   // ringcast's own: shards; default: online CPUs, 1..256
     RtmpConfig rtmp;
     int max_connections = 1000;
+    // Graceful quit (SIGQUIT, or SIGTERM with force_grace_quit): keep serving grace_start_wait,
+    // then close the listeners, then give clients grace_final_wait before stopping.
+    int grace_start_wait_ms = 2300;
+    int grace_final_wait_ms = 3200;
+    bool force_grace_quit = false;
     std::string pid = "./objs/srs.pid";
     // SRS's default is `daemon on` (full.conf: "default: on"), and ringcast follows SRS so a
     // config written for SRS behaves the same. Every example config says `daemon off;` and so

@@ -111,6 +111,34 @@ void Server::stop() {
     core::log::stop_writer();
 }
 
+void Server::close_listeners() {
+    for (auto& shard : shards_) {
+        shard->request_close_listeners();
+    }
+}
+
+namespace {
+
+/// Waits `ms` for the server's signals; true if SIGTERM or SIGINT cut it short.
+bool fast_stop_during(const sigset_t& signals, int ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+        auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::nanoseconds(0)) {
+            return false;
+        }
+        auto left_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        timespec timeout{static_cast<time_t>(left_ns / 1'000'000'000), static_cast<long>(left_ns % 1'000'000'000)};
+        int sig = ::sigtimedwait(&signals, nullptr, &timeout);
+        if (sig == SIGTERM || sig == SIGINT) {
+            RC_TRACE("signal {} during graceful quit: stopping now", sig);
+            return true;
+        }
+    }
+}
+
+}  // namespace
+
 int run_server(const Config& config) {
     block_server_signals();
     Server server(config);
@@ -141,7 +169,16 @@ int run_server(const Config& config) {
         if (sig == SIGUSR2) {
             continue;
         }
-        RC_TRACE("signal {} ({}): stopping", sig, sig == SIGQUIT ? "graceful" : "fast");
+        const bool graceful = sig == SIGQUIT || (sig == SIGTERM && config.force_grace_quit);
+        RC_TRACE("signal {} ({}): stopping", sig, graceful ? "graceful" : "fast");
+        if (graceful) {
+            RC_TRACE("graceful quit: serving {} ms more, then closing listeners, then {} ms for clients",
+                     config.grace_start_wait_ms, config.grace_final_wait_ms);
+            if (!fast_stop_during(set, config.grace_start_wait_ms)) {
+                server.close_listeners();
+                fast_stop_during(set, config.grace_final_wait_ms);
+            }
+        }
         break;
     }
     auto stop_begin = std::chrono::steady_clock::now();

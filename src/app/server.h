@@ -24,6 +24,8 @@ public:
     core::Status start();
     /// Asks every shard to stop, then joins them. Idempotent.
     void stop();
+    /// Every shard stops accepting; connections are still served (graceful quit).
+    void close_listeners();
     [[nodiscard]] std::size_t shard_count() const { return shards_.size(); }
     /// Valid after stop().
     [[nodiscard]] const ShardStats& shard_stats(std::size_t shard) const { return shards_[shard]->stats(); }
@@ -47,7 +49,10 @@ private:
 };
 
 /// Runs the server on the calling (main) thread until SIGTERM, SIGINT or SIGQUIT; returns the
-/// process exit code. SIGUSR1 reopens the log file; SIGHUP (reload) is logged and ignored for now.
+/// process exit code. SIGQUIT (and SIGTERM with force_grace_quit) quits gracefully as SRS does:
+/// serve grace_start_wait more, close the listeners, wait grace_final_wait, stop; a SIGTERM or
+/// SIGINT meanwhile stops at once. SIGUSR1 reopens the log file; SIGHUP (reload) is logged and
+/// ignored for now.
 int run_server(const Config& config);
 
 /// Blocks the signals the main thread waits for, in the calling thread and (by inheritance)

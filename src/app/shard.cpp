@@ -33,6 +33,9 @@ void Shard::teardown() {
     }
     // Teardown order matters: everything with operations on the ring goes before the reactor,
     // the reactor before the ring, the pool last (buffers may still be referenced until then).
+    if (reactor_) {
+        reactor_->remove_poller(control_);
+    }
     acceptors_.clear();
     connections_.clear();
     registry_.reset();
@@ -61,6 +64,7 @@ core::Status Shard::start() {
         }
     }
     mesh_endpoint_ = std::make_unique<MeshEndpoint>(mesh_, id_, *reactor_, *this);
+    reactor_->add_poller(control_);
     registry_ = std::make_unique<StreamRegistry>(id_, mesh_.shard_count(), *mesh_endpoint_,
                                                  [this](std::string_view vhost) { return stream_settings(vhost); });
     mesh_.register_target(id_, reactor_->wake_target());
@@ -108,8 +112,10 @@ void Shard::run() {
 
 void Shard::drain() {
     reactor_->clear_stop();
-    for (auto& acceptor : acceptors_) {
-        acceptor->stop();
+    if (!listeners_closed_) {
+        for (auto& acceptor : acceptors_) {
+            acceptor->stop();
+        }
     }
     for (auto& [id, connection] : connections_) {
         connection->close(core::Error::make(core::Errc::canceled, "server stopping"));
@@ -121,6 +127,34 @@ void Shard::drain() {
         RC_WARN("stop: {} connections still closing after {} ms", connections_.size(), kStopDrainMs);
     }
     RC_TRACE("shard stopped: accepted {}, refused {}", stats_.accepted, stats_.refused);
+}
+
+void Shard::request_close_listeners() {
+    std::lock_guard lock(stop_mutex_);
+    close_listeners_requested_.store(true);
+    if (reactor_for_stop_ != nullptr) {
+        reactor_for_stop_->notify();
+    }
+}
+
+bool Shard::ControlPoller::poll() {
+    if (!ready()) {
+        return false;
+    }
+    shard_.close_listeners();
+    return true;
+}
+
+bool Shard::ControlPoller::ready() const {
+    return shard_.close_listeners_requested_.load(std::memory_order_relaxed) && !shard_.listeners_closed_;
+}
+
+void Shard::close_listeners() {
+    listeners_closed_ = true;
+    for (auto& acceptor : acceptors_) {
+        acceptor->stop();
+    }
+    RC_TRACE("listeners closed; {} connections still served", connections_.size());
 }
 
 void Shard::request_stop() {

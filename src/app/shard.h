@@ -57,6 +57,8 @@ public:
     void teardown();
     /// Any thread.
     void request_stop();
+    /// Any thread: stop accepting (graceful quit); connections keep being served.
+    void request_close_listeners();
 
     [[nodiscard]] std::size_t id() const { return id_; }
     uring::Reactor& reactor() { return *reactor_; }
@@ -78,6 +80,18 @@ private:
     core::Status open_listeners();
     [[nodiscard]] StreamSettings stream_settings(std::string_view vhost) const;
     void drain();
+    void close_listeners();
+
+    /// Runs request_close_listeners() on the shard's thread.
+    class ControlPoller final : public uring::Poller {
+    public:
+        explicit ControlPoller(Shard& shard) : shard_(shard) {}
+        bool poll() override;
+        [[nodiscard]] bool ready() const override;
+
+    private:
+        Shard& shard_;
+    };
     static void free_released(void* self);
 
     std::size_t id_;
@@ -85,6 +99,9 @@ private:
     Mesh& mesh_;
     ServerShared& shared_;
     std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> close_listeners_requested_{false};
+    bool listeners_closed_ = false;
+    ControlPoller control_{*this};
     // request_stop() may come from another thread while this shard tears down; the mutex keeps
     // the reactor alive for that one call (taken twice per shard lifetime, never per message).
     std::mutex stop_mutex_;

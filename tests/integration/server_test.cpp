@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -122,18 +123,69 @@ TEST(Server, ExitsWithAnErrorWhenThePortIsTaken) {
     EXPECT_NE(result.err.find("Address already in use"), std::string::npos) << result.err;
 }
 
-TEST(Server, SigintAndSigquitStopToo) {
-    for (int sig : {SIGINT, SIGQUIT}) {
-        TempDir dir;
-        std::uint16_t port = free_tcp_port();
-        std::string conf = dir.write_file("r.conf", base_config(dir, port, "workers 1;\n"));
-        Process server = Process::spawn({RINGCAST_BIN, "-c", conf});
-        ASSERT_TRUE(ready(server)) << server.err();
-        ::kill(server.pid(), sig);
-        ProcessResult result = server.wait(5s);
-        EXPECT_FALSE(result.timed_out) << "signal " << sig;
-        EXPECT_EQ(result.exit_code, 0) << "signal " << sig;
+TEST(Server, SigintStopsToo) {
+    TempDir dir;
+    std::uint16_t port = free_tcp_port();
+    std::string conf = dir.write_file("r.conf", base_config(dir, port, "workers 1;\n"));
+    Process server = Process::spawn({RINGCAST_BIN, "-c", conf});
+    ASSERT_TRUE(ready(server)) << server.err();
+    ::kill(server.pid(), SIGINT);
+    ProcessResult result = server.wait(2s);
+    EXPECT_FALSE(result.timed_out);
+    EXPECT_EQ(result.exit_code, 0);
+}
+
+/// Starts a server with short grace periods, sends `sig`, and checks SRS's graceful quit: new
+/// connections still accepted during grace_start_wait, refused after it, existing ones kept
+/// until grace_final_wait ends, then exit 0.
+void expect_graceful_quit(int sig, const std::string& extra) {
+    TempDir dir;
+    std::uint16_t port = free_tcp_port();
+    std::string conf = dir.write_file(
+        "r.conf", base_config(dir, port, "workers 2;\ngrace_start_wait 800;\ngrace_final_wait 800;\n" + extra));
+    Process server = Process::spawn({RINGCAST_BIN, "-c", conf});
+    ASSERT_TRUE(ready(server)) << server.err();
+    int existing = connect_loopback(port);
+    ASSERT_GE(existing, 0);
+    auto start = std::chrono::steady_clock::now();
+    ::kill(server.pid(), sig);
+    std::this_thread::sleep_for(200ms);
+    int during_start_wait = connect_loopback(port);
+    EXPECT_GE(during_start_wait, 0) << "refused during grace_start_wait";
+    std::this_thread::sleep_for(1100ms);  // past grace_start_wait: the listeners are closed
+    int after = connect_loopback(port);
+    EXPECT_LT(after, 0) << "still accepting after grace_start_wait";
+    pollfd p{existing, POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 0) << "the existing connection was closed before grace_final_wait";
+    ProcessResult result = server.wait(5s);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_GE(elapsed, 1500ms);
+    EXPECT_LT(elapsed, 3500ms);
+    for (int fd : {existing, during_start_wait, after}) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
     }
+}
+
+TEST(Server, SigquitQuitsGracefully) { expect_graceful_quit(SIGQUIT, ""); }
+
+TEST(Server, SigtermQuitsGracefullyWithForceGraceQuit) { expect_graceful_quit(SIGTERM, "force_grace_quit on;\n"); }
+
+TEST(Server, SigtermDuringAGracefulQuitStopsAtOnce) {
+    TempDir dir;
+    std::uint16_t port = free_tcp_port();
+    std::string conf = dir.write_file("r.conf", base_config(dir, port, "workers 1;\ngrace_start_wait 5000;\n"));
+    Process server = Process::spawn({RINGCAST_BIN, "-c", conf});
+    ASSERT_TRUE(ready(server)) << server.err();
+    ::kill(server.pid(), SIGQUIT);
+    std::this_thread::sleep_for(200ms);
+    auto start = std::chrono::steady_clock::now();
+    ::kill(server.pid(), SIGTERM);
+    ProcessResult result = server.wait(3s);
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 TEST(Server, LogsTheProbedKernelFeaturesAtStartup) {
