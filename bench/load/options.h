@@ -1,0 +1,33 @@
+#pragma once
+// The command line of ringcast-load. perf/ scripts are written against it: change it only
+// together with them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "load/rtmp_url.h"
+
+namespace ringcast::load {
+
+struct LoadOptions {
+    std::optional<RtmpUrl> publish;
+    std::string flv;
+    std::optional<RtmpUrl> play;
+    std::uint32_t players = 1;
+    double ramp_per_s = 500;
+    double duration_s = 30;
+    double warmup_s = 5;
+    std::string json_path;  // empty: stdout
+    bool allow_remote = false;
+};
+
+enum class ParseOutcome : std::uint8_t { run, help, error };
+
+/// Parses and checks argv; on error `error` says why.
+ParseOutcome parse_options(int argc, char** argv, LoadOptions& out, std::string& error);
+
+/// The usage text for --help and for errors.
+const char* usage();
+
+}  // namespace ringcast::load
