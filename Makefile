@@ -47,3 +47,13 @@ fuzz-smoke: deps $(FUZZ_BUILD)/build.ninja
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Side-by-side RTMP density comparison, ringcast vs nginx-rtmp (perf/README.md); about 5 minutes.
+# Extra arguments: make perf-compare PERF_ARGS='--quick' (or --players 500,1000, --profile both ...)
+PERF_BUILD ?= build-perf
+PERF_ARGS ?=
+.PHONY: perf-compare
+perf-compare: deps
+	@test -f $(PERF_BUILD)/build.ninja || cmake -S . -B $(PERF_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(PERF_BUILD) -j $(JOBS) --target ringcast ringcast-load
+	python3 perf/compare.py --ringcast $(PERF_BUILD)/ringcast --load $(PERF_BUILD)/ringcast-load $(PERF_ARGS)

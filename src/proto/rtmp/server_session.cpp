@@ -199,7 +199,9 @@ core::Status RtmpServerSession::on_command(std::vector<Amf0Value>&& values) {
             handler_.on_unpublish();
         }
         if (transaction > 0) {
-            send_command(kCsidOverConnection, 0, "_result", transaction, Amf0Value::null(), {Amf0Value::undefined()});
+            // getStreamLength wants a number (ffmpeg warns otherwise); 0 is a live stream's length.
+            const Amf0Value result = *name == "getStreamLength" ? Amf0Value(0.0) : Amf0Value::undefined();
+            send_command(kCsidOverConnection, 0, "_result", transaction, Amf0Value::null(), {result});
         }
         return {};
     }
