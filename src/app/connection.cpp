@@ -42,12 +42,10 @@ proto::rtmp::MediaKind message_kind(media::FrameKind kind) {
 Connection::Connection(Shard& shard, std::uint64_t id, std::string peer)
     : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this),
       session_(*this, *this, session_options(shard.config())) {
-    merge_timer_.bind<&Connection::on_merge_timer>(this);
     idle_timer_.bind<&Connection::on_idle_timer>(this);
 }
 
 Connection::~Connection() {
-    shard_.reactor().cancel(merge_timer_);
     shard_.reactor().cancel(idle_timer_);
 }
 
@@ -96,7 +94,9 @@ void Connection::on_send_drained() {
         stream_.close(core::Error::make(core::Errc::closed, "refused"));
         return;
     }
-    pump();
+    if (feed_) {
+        feed_->pump();
+    }
 }
 
 void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
@@ -181,9 +181,15 @@ void Connection::on_play(const proto::rtmp::StreamRequest& request) {
     name_ = stream_name(request.stream);
     role_ = Role::player;
     const PlayConfig play = vhost_ != nullptr ? vhost_->play : PlayConfig{};
-    queue_.emplace(static_cast<std::uint32_t>(play.queue_length_s * 1000));
-    mw_latency_ms_ = static_cast<std::uint32_t>(play.mw_latency_ms);
-    mw_msgs_ = static_cast<std::size_t>(play.mw_msgs);
+    PlayerFeed::Settings feed{.queue_length_ms = static_cast<std::uint32_t>(play.queue_length_s * 1000),
+                              .mw_latency_ms = static_cast<std::uint32_t>(play.mw_latency_ms),
+                              .mw_msgs = static_cast<std::size_t>(play.mw_msgs),
+                              .duration_ms = std::nullopt};
+    // play's duration argument (ms, as librtmp sends it): SRS ends playback after this much media.
+    if (request.duration > 0) {
+        feed.duration_ms = static_cast<std::uint32_t>(std::min(request.duration, 4e9));
+    }
+    feed_.emplace(shard_.reactor(), static_cast<PlayerFeed::Writer&>(*this), feed, id_);
     // Bound what the kernel may hold for this player too: loopback and LAN sockets autotune their
     // send buffer to megabytes, which would hide a slow player's lag from queue_length.
     int sndbuf_bytes = kSocketSendBufferBytes;
@@ -192,86 +198,45 @@ void Connection::on_play(const proto::rtmp::StreamRequest& request) {
         int on = 1;
         ::setsockopt(stream_.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
-    if (request.duration > 0) {
-        play_duration_ms_ = static_cast<std::uint32_t>(std::min(request.duration, 4e9));
-    }
     RC_TRACE("play {}", name_);
     session_.accept_play();
     shard_.streams().play(name_, *this);
 }
 
 void Connection::on_frame(const media::MediaFrame& frame) {
-    if (role_ != Role::player || !stream_.is_open()) {
+    if (role_ != Role::player || !stream_.is_open() || !feed_) {
         return;
     }
-    queue_->push(frame);
-    pump();
+    feed_->push(frame);
 }
 
-bool Connection::merge_ready() const {
-    // SRS's SrsLiveConsumer::wait(): more than mw_msgs messages spanning mw_latency. Unlike
-    // SRS, the first frames after play go at once: a player that joins just after a keyframe
-    // shows a picture without waiting mw_latency.
-    return flushing_ || merge_timer_fired_ || !sent_first_media_ ||
-           (queue_->size() > mw_msgs_ && queue_->duration_ms() >= mw_latency_ms_);
+bool Connection::can_write() const { return stream_.is_open() && stream_.queued_bytes() < kSendQueueBytesMax; }
+
+core::Status Connection::write_frame(const media::MediaFrame& frame) {
+    if (!frame.rtmp_chunks.empty() && session_.accepts_shared_media(frame.rtmp_chunk_size)) {
+        session_.send_shared_media(frame.rtmp_chunks);
+        ++frames_sent_shared_;
+        return {};
+    }
+    auto status = session_.send_media(message_kind(frame.kind), frame.timestamp_ms, frame.payload);
+    if (!status) {
+        stream_.close(status.error());
+    }
+    return status;
 }
 
-void Connection::on_merge_timer() {
-    core::log::ConnScope scope(id_);
-    merge_timer_fired_ = true;
-    pump();
-    merge_timer_fired_ = false;
-}
-
-void Connection::pump() {
-    if (!queue_ || role_ != Role::player || queue_->empty() || !stream_.is_open() || paused_) {
-        return;
+void Connection::on_duration_played(std::uint32_t duration_ms) {
+    RC_TRACE("play {}: the requested duration of {} ms is played; closing", name_, duration_ms);
+    close_when_drained_ = true;
+    leave_stream();  // safe inside a delivery: the Stream defers the removal
+    if (stream_.queued_bytes() == 0) {
+        stream_.close(core::Error::make(core::Errc::closed, "duration played"));
     }
-    if (!merge_ready()) {
-        if (!merge_timer_.armed()) {
-            shard_.reactor().arm(merge_timer_, mw_latency_ms_);
-        }
-        return;
-    }
-    shard_.reactor().cancel(merge_timer_);
-    ++flushes_;
-    while (!queue_->empty() && stream_.queued_bytes() < kSendQueueBytesMax) {
-        const media::MediaFrame& frame = queue_->front();
-        if (play_duration_ms_ && !frame.flags.sequence_header && !frame.flags.metadata) {
-            if (!play_first_ts_ms_) {
-                play_first_ts_ms_ = frame.timestamp_ms;
-            }
-            if (frame.timestamp_ms - *play_first_ts_ms_ >= *play_duration_ms_) {
-                RC_TRACE("play {}: the requested duration of {} ms is played; closing", name_, *play_duration_ms_);
-                close_when_drained_ = true;
-                leave_stream();  // safe inside a delivery: the Stream defers the removal
-                if (stream_.queued_bytes() == 0) {
-                    stream_.close(core::Error::make(core::Errc::closed, "duration played"));
-                }
-                return;
-            }
-        }
-        if (!frame.rtmp_chunks.empty() && session_.accepts_shared_media(frame.rtmp_chunk_size)) {
-            session_.send_shared_media(frame.rtmp_chunks);
-            ++frames_sent_shared_;
-        } else if (auto status = session_.send_media(message_kind(frame.kind), frame.timestamp_ms, frame.payload);
-                   !status) {
-            stream_.close(status.error());
-            return;
-        }
-        ++frames_sent_;
-        sent_first_media_ |= !frame.flags.sequence_header && !frame.flags.metadata;
-        queue_->pop_front();
-    }
-    flushing_ = !queue_->empty();
 }
 
 void Connection::on_pause(bool paused) {
-    // SRS keeps the player attached and its queue bounded (queue_length) while paused; on
-    // unpause it goes on from what the queue holds.
-    paused_ = paused;
-    if (!paused_) {
-        pump();
+    if (feed_) {
+        feed_->set_paused(paused);
     }
 }
 
@@ -293,12 +258,12 @@ void Connection::leave_stream() {
 void Connection::on_closed(core::Error reason) {
     core::log::ConnScope scope(id_);
     leave_stream();
-    shard_.reactor().cancel(merge_timer_);
     shard_.reactor().cancel(idle_timer_);
     const auto& stats = stream_.stats();
     RC_TRACE("closed {}: {}, received {} bytes, sent {} bytes, {} frames sent ({} shared) in {} flushes, {} dropped",
-             peer_, reason.describe(), stats.bytes_received, stats.bytes_sent, frames_sent_, frames_sent_shared_,
-             flushes_, queue_ ? queue_->dropped_frames() : 0);
+             peer_, reason.describe(), stats.bytes_received, stats.bytes_sent, feed_ ? feed_->frames_sent() : 0,
+             frames_sent_shared_, feed_ ? feed_->flushes() : 0, feed_ ? feed_->dropped_frames() : 0);
+    feed_.reset();
     shard_.release_connection(*this);
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "app/player_feed.h"
 #include "app/stream_registry.h"
 #include "media/stream.h"
 #include "proto/rtmp/server_session.h"
@@ -25,7 +26,8 @@ class Connection final : public uring::TcpStream::Handler,
                          public proto::rtmp::RtmpServerSession::Handler,
                          public proto::rtmp::ChunkSink,
                          public PublishHandle,
-                         public media::FrameSink {
+                         public media::FrameSink,
+                         private PlayerFeed::Writer {
 public:
     /// Bytes a player may have queued in its socket's send queue before frames wait in the
     /// PlayerQueue instead (where the time bound applies).
@@ -71,11 +73,10 @@ private:
     enum class Role : std::uint8_t { none, publisher_pending, publisher, player };
 
     std::string stream_name(const std::string& stream) const;
-    /// Moves queued frames to the socket when the merged-write rule allows (or a flush is
-    /// under way), while its send queue is short.
-    void pump();
-    [[nodiscard]] bool merge_ready() const;
-    void on_merge_timer();
+    // PlayerFeed::Writer
+    [[nodiscard]] bool can_write() const override;
+    core::Status write_frame(const media::MediaFrame& frame) override;
+    void on_duration_played(std::uint32_t duration_ms) override;
     /// Closes clients that stall: before publish/play (kIdentifyTimeoutMs), and publishers that
     /// send no media for firstpkt_timeout (before the first frame) or normal_timeout.
     void on_idle_timer();
@@ -91,27 +92,12 @@ private:
     std::string app_;
     std::string name_;  // vhost/app/stream once publishing or playing
     Role role_ = Role::none;
-    std::optional<media::PlayerQueue> queue_;
-    // Merged write (vhost play { mw_latency; mw_msgs; }): frames wait until the rule holds or
-    // the timer armed at the first waiting frame fires; a flush cut short by a full send queue
-    // goes on when it drains (flushing_).
-    std::uint32_t mw_latency_ms_ = 0;
-    std::size_t mw_msgs_ = 0;
-    uring::Timer merge_timer_;
-    bool merge_timer_fired_ = false;
-    bool sent_first_media_ = false;  // until then frames go at once (startup)
-    bool flushing_ = false;
-    bool paused_ = false;
-    // play's duration argument (ms, as librtmp sends it): SRS ends playback after this much media.
-    std::optional<std::uint32_t> play_duration_ms_;
-    std::optional<std::uint32_t> play_first_ts_ms_;
+    std::optional<PlayerFeed> feed_;
     uring::Timer idle_timer_;
     std::uint64_t idle_since_ns_ = 0;  // accept, then publish start, then the last media message
     bool got_media_ = false;
     bool close_when_drained_ = false;
-    std::uint64_t frames_sent_ = 0;
-    std::uint64_t frames_sent_shared_ = 0;  // of frames_sent_, as the shard's shared chunks
-    std::uint64_t flushes_ = 0;
+    std::uint64_t frames_sent_shared_ = 0;  // frames sent as the shard's shared chunks
 };
 
 }  // namespace ringcast::app
