@@ -24,6 +24,7 @@ constexpr int max_connections_max = 1000000;
 constexpr int chunk_size_min = 128;  // RTMP's own bounds (SRS_CONSTS_RTMP_MIN/MAX_CHUNK_SIZE)
 constexpr int chunk_size_max = 65536;
 constexpr std::uint16_t rtmp_default_port = 1935;
+constexpr std::uint16_t http_default_port = 8080;  // SRS's http_server default
 
 [[noreturn]] void fail(const ConfDirective& d, const std::string& reason) { throw ConfigError(d.file, d.line, reason); }
 
@@ -192,6 +193,48 @@ RtmpConfig rtmp_section(const ConfDirective& root, std::vector<std::string>& war
     return rtmp;
 }
 
+HttpServerConfig http_server_section(const ConfDirective& root, std::vector<std::string>& warnings) {
+    HttpServerConfig http;
+    http.listen = {ListenEndpoint{"0.0.0.0", http_default_port, false}};
+    const ConfDirective* section = first_of(root, "http_server", warnings);
+    if (section == nullptr) {
+        return http;
+    }
+    expect_block(*section, 0);
+    if (const ConfDirective* d = first_of(*section, "enabled", warnings)) {
+        http.enabled = switch_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "listen", warnings)) {
+        http.listen = listen_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "dir", warnings)) {
+        expect_args(*d, 1, 1);
+        http.dir = d->arg(0);
+    }
+    if (const ConfDirective* d = first_of(*section, "crossdomain", warnings)) {
+        http.crossdomain = switch_value(*d);
+    }
+    return http;
+}
+
+HttpRemuxConfig http_remux_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    HttpRemuxConfig remux;
+    if (const ConfDirective* c = first_of(d, "enabled", warnings)) {
+        remux.enabled = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "mount", warnings)) {
+        expect_args(*c, 1, 1);
+        remux.mount = c->arg(0);
+        if (!remux.mount.ends_with(".flv")) {
+            warnings.push_back(c->where() + ": http_remux mount \"" + remux.mount +
+                               "\" is not served yet (only .flv), this http_remux is ignored");
+            remux.enabled = false;
+        }
+    }
+    return remux;
+}
+
 double seconds_value(const ConfDirective& d, double value_min, double value_max) {
     expect_args(d, 1, 1);
     const std::string& text = d.arg(0);
@@ -305,6 +348,9 @@ VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warn
     }
     if (const ConfDirective* c = first_of(d, "publish", warnings)) {
         vhost.publish = publish_section(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "http_remux", warnings)) {
+        vhost.http_remux = http_remux_section(*c, warnings);
     }
     return vhost;
 }
@@ -445,6 +491,7 @@ LoadedConfig build_config(ConfDirective& root) {
     process_section(root, config, loaded.warnings);
     log_section(root, config, loaded.warnings);
     config.rtmp = rtmp_section(root, loaded.warnings);
+    config.http_server = http_server_section(root, loaded.warnings);
     config.vhosts = vhosts_section(root, loaded.warnings);
     cross_checks(root, config);
     return loaded;

@@ -58,6 +58,12 @@ struct PublishConfig {
     int normal_timeout_ms = 5000;
 };
 
+/// `vhost { http_remux { ... } }`: live HTTP-FLV (SRS's http_remux).
+struct HttpRemuxConfig {
+    bool enabled = false;
+    std::string mount = "[vhost]/[app]/[stream].flv";  // [vhost]/ is dropped for __defaultVhost__
+};
+
 /// `vhost NAME { ... }`.
 struct VhostConfig {
     std::string name;
@@ -69,11 +75,20 @@ struct VhostConfig {
     bool min_latency = false;       // SRS's realtime mode: mw_msgs defaults to 0
     PlayConfig play;
     PublishConfig publish;
+    HttpRemuxConfig http_remux;
     std::string file;               // where it was defined, for messages
     int line = 0;
 };
 
 /// SRS 7's `rtmp { listen ...; chunk_size N; }` (SRS 6: the same directives at the top level).
+/// `http_server { ... }`: the HTTP port for HTTP-FLV (and static files later).
+struct HttpServerConfig {
+    bool enabled = false;
+    std::vector<ListenEndpoint> listen;  // default: 8080 on any IPv4 address
+    std::string dir = "./objs/nginx/html";
+    bool crossdomain = true;
+};
+
 struct RtmpConfig {
     std::vector<ListenEndpoint> listen;  // default: 1935 on any IPv4 address
     int chunk_size = 60000;              // 128..65536
@@ -84,6 +99,7 @@ struct Config {
     std::string file;  // the config file it was loaded from
     int workers = 1;   // ringcast's own: shards; default: online CPUs, 1..256
     RtmpConfig rtmp;
+    HttpServerConfig http_server;
     int max_connections = 1000;
     // Graceful quit (SIGQUIT, or SIGTERM with force_grace_quit): keep serving grace_start_wait,
     // then close the listeners, then give clients grace_final_wait before stopping.

@@ -39,7 +39,7 @@ constexpr DirectiveSpec publish_specs[] = {impl("mr"),           impl("mr_latenc
 constexpr DirectiveSpec ingest_specs[] = {unimpl("enabled"), unimpl_any("input"), unimpl("ffmpeg"),
                                           unimpl_any("engine")};
 constexpr DirectiveSpec http_static_specs[] = {unimpl("enabled"), unimpl("mount"), unimpl("dir")};
-constexpr DirectiveSpec http_remux_specs[] = {unimpl("enabled"),   unimpl("mount"),     unimpl("fast_cache"),
+constexpr DirectiveSpec http_remux_specs[] = {impl("enabled"),   impl("mount"),     unimpl("fast_cache"),
                                               unimpl("drop_if_not_match"), unimpl("has_audio"), unimpl("has_video"),
                                               unimpl("guess_has_av")};
 constexpr DirectiveSpec dash_specs[] = {unimpl("enabled"),       unimpl("dash_fragment"), unimpl("dash_update_period"),
@@ -94,7 +94,7 @@ constexpr DirectiveSpec vhost_specs[] = {
     impl_block("publish", publish_specs),
     unimpl_block("cluster", cluster_specs),
     unimpl_block("security", security_specs),
-    unimpl_block("http_remux", http_remux_specs),
+    impl_block("http_remux", http_remux_specs),
     unimpl_block("dash", dash_specs),
     unimpl_block("http_static", http_static_specs),
     unimpl_any("hds"),
@@ -113,8 +113,8 @@ constexpr DirectiveSpec auth_specs[] = {unimpl("enabled"), unimpl("username"), u
 constexpr DirectiveSpec http_api_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("crossdomain"),
                                             unimpl_block("raw_api", raw_api_specs),
                                             unimpl_block("auth", auth_specs), unimpl_any("https")};
-constexpr DirectiveSpec http_server_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("dir"),
-                                               unimpl("crossdomain"), unimpl_any("https")};
+constexpr DirectiveSpec http_server_specs[] = {impl("enabled"), impl("listen"), unimpl("dir"),
+                                               impl("crossdomain"), unimpl_any("https")};
 constexpr DirectiveSpec srt_server_specs[] = {
     unimpl("enabled"),     unimpl("listen"),     unimpl("maxbw"),         unimpl("mss"),
     unimpl("latency"),     unimpl("recvlatency"), unimpl("peerlatency"),  unimpl("connect_timeout"),
@@ -157,7 +157,7 @@ constexpr DirectiveSpec root_specs[] = {
     unimpl_block("http_api", http_api_specs),
     unimpl_block("stats", stats_specs),
     unimpl("pithy_print_ms"),
-    unimpl_block("http_server", http_server_specs),
+    impl_block("http_server", http_server_specs),
     unimpl_block("stream_caster", stream_caster_specs),
     unimpl_block("rtc_server", rtc_server_specs),
     unimpl_block("srt_server", srt_server_specs),

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "app/client_connection.h"
 #include "app/player_feed.h"
 #include "app/stream_registry.h"
 #include "media/stream.h"
@@ -22,7 +23,8 @@ class Shard;
 struct VhostConfig;
 
 /// Owned by its Shard's connection table; freed (deferred) after TcpStream reports closed.
-class Connection final : public uring::TcpStream::Handler,
+class Connection final : public ClientConnection,
+                         public uring::TcpStream::Handler,
                          public proto::rtmp::RtmpServerSession::Handler,
                          public proto::rtmp::ChunkSink,
                          public PublishHandle,
@@ -44,9 +46,9 @@ public:
     /// long after it connected is closed.
     static constexpr std::uint32_t kIdentifyTimeoutMs = 30000;
 
-    void open(int fd);
-    void close(core::Error reason);
-    [[nodiscard]] std::uint64_t id() const { return id_; }
+    void open(int fd) override;
+    void close(core::Error reason) override;
+    [[nodiscard]] std::uint64_t id() const override { return id_; }
     [[nodiscard]] const std::string& peer() const { return peer_; }
     [[nodiscard]] bool closed() const { return stream_.closed(); }
 

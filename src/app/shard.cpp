@@ -1,5 +1,7 @@
 #include "app/shard.h"
 
+#include "app/http_connection.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,26 +81,36 @@ core::Status Shard::start() {
 }
 
 core::Status Shard::open_listeners() {
-    for (const ListenEndpoint& endpoint : config_.rtmp.listen) {
+    RINGCAST_TRY(open_listeners(config_.rtmp.listen, ListenProtocol::rtmp));
+    if (config_.http_server.enabled) {
+        RINGCAST_TRY(open_listeners(config_.http_server.listen, ListenProtocol::http));
+    }
+    return {};
+}
+
+core::Status Shard::open_listeners(const std::vector<ListenEndpoint>& endpoints, ListenProtocol protocol) {
+    const char* name = protocol == ListenProtocol::rtmp ? "RTMP" : "HTTP";
+    for (const ListenEndpoint& endpoint : endpoints) {
         auto address = uring::SocketAddress::parse(endpoint.host, endpoint.port);
         if (!address) {
-            RC_ERROR("bad listen address {}:{}", endpoint.host, endpoint.port);
+            RC_ERROR("bad {} listen address {}:{}", name, endpoint.host, endpoint.port);
             return core::fail(address.error());
         }
         // An IPv6 wildcard next to an IPv4 listener on the same port must not claim IPv4 too.
         bool v4_sibling = false;
-        for (const ListenEndpoint& other : config_.rtmp.listen) {
+        for (const ListenEndpoint& other : endpoints) {
             v4_sibling |= !other.ipv6 && other.port == endpoint.port;
         }
         auto fd = uring::listen_tcp(*address, {.reuse_port = true, .backlog = 1024, .v6_only = v4_sibling});
         if (!fd) {
-            RC_ERROR("listen on {} failed: {}", address->to_string(), fd.error().describe());
+            RC_ERROR("{} listen on {} failed: {}", name, address->to_string(), fd.error().describe());
             return core::fail(fd.error());
         }
         if (id_ == 0) {
-            RC_TRACE("RTMP listen at {}", address->to_string());
+            RC_TRACE("{} listen at {}", name, address->to_string());
         }
-        acceptors_.push_back(std::make_unique<uring::Acceptor>(*reactor_, std::move(*fd), *this));
+        listener_handlers_.push_back(std::make_unique<ListenerHandler>(*this, protocol));
+        acceptors_.push_back(std::make_unique<uring::Acceptor>(*reactor_, std::move(*fd), *listener_handlers_.back()));
         acceptors_.back()->start();
     }
     return {};
@@ -165,7 +177,7 @@ void Shard::request_stop() {
     }
 }
 
-void Shard::on_accept(int fd) {
+void Shard::on_accept(int fd, ListenProtocol protocol) {
     std::uint64_t id = shared_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
     core::log::ConnScope scope(id);
     std::string peer = peer_name(fd);
@@ -179,15 +191,20 @@ void Shard::on_accept(int fd) {
     ++stats_.accepted;
     RC_TRACE("accept {} on shard {}", peer, id_);
     uring::tune_stream_socket(fd, true);
-    auto connection = std::make_unique<Connection>(*this, id, std::move(peer));
-    Connection& ref = *connection;
+    std::unique_ptr<ClientConnection> connection;
+    if (protocol == ListenProtocol::http) {
+        connection = std::make_unique<HttpConnection>(*this, id, std::move(peer));
+    } else {
+        connection = std::make_unique<Connection>(*this, id, std::move(peer));
+    }
+    ClientConnection& ref = *connection;
     connections_.emplace(id, std::move(connection));
     ref.open(fd);
 }
 
 void Shard::on_accept_error(core::Error error) { RC_ERROR("accept failed: {}", error.describe()); }
 
-void Shard::release_connection(Connection& connection) {
+void Shard::release_connection(ClientConnection& connection) {
     if (released_.empty()) {
         reactor_->defer(&Shard::free_released, this);
     }

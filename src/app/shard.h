@@ -68,16 +68,19 @@ public:
     [[nodiscard]] const ShardStats& stats() const { return stats_; }
     [[nodiscard]] const uring::RingFeatures& features() const { return ring_->features(); }
 
-    /// Called by a Connection from on_closed; the object is freed later in this turn.
-    void release_connection(Connection& connection);
+    /// Called by a connection from on_closed; the object is freed later in this turn.
+    void release_connection(ClientConnection& connection);
 
-    void on_accept(int fd) override;
+    /// A new client on one of this shard's listeners.
+    void on_accept(int fd, ListenProtocol protocol);
+    void on_accept(int fd) override { on_accept(fd, ListenProtocol::rtmp); }
     void on_accept_error(core::Error error) override;
     void on_acceptor_stopped() override { ++acceptors_stopped_; }
     void on_message(std::size_t from_shard, ShardMsg&& message) override;
 
 private:
     core::Status open_listeners();
+    core::Status open_listeners(const std::vector<ListenEndpoint>& endpoints, ListenProtocol protocol);
     [[nodiscard]] StreamSettings stream_settings(std::string_view vhost) const;
     void drain();
     void close_listeners();
@@ -113,9 +116,22 @@ private:
     std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;
     std::unique_ptr<MeshEndpoint> mesh_endpoint_;
     std::unique_ptr<StreamRegistry> registry_;
+    /// Routes an acceptor's connections to on_accept with its listener's protocol.
+    class ListenerHandler final : public uring::Acceptor::Handler {
+    public:
+        ListenerHandler(Shard& shard, ListenProtocol protocol) : shard_(shard), protocol_(protocol) {}
+        void on_accept(int fd) override { shard_.on_accept(fd, protocol_); }
+        void on_accept_error(core::Error error) override { shard_.on_accept_error(error); }
+        void on_acceptor_stopped() override { shard_.on_acceptor_stopped(); }
+
+    private:
+        Shard& shard_;
+        ListenProtocol protocol_;
+    };
+    std::vector<std::unique_ptr<ListenerHandler>> listener_handlers_;
     std::vector<std::unique_ptr<uring::Acceptor>> acceptors_;
     std::size_t acceptors_stopped_ = 0;
-    std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<ClientConnection>> connections_;
     std::vector<std::uint64_t> released_;
     std::size_t shards_ready_ = 0;  // shard 0 only
     ShardStats stats_;

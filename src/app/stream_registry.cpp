@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 
+#include "app/http_flv.h"
 #include "core/log.h"
 #include "media/metadata.h"
 #include "media/mix_queue.h"
@@ -201,9 +202,9 @@ void StreamRegistry::owner_deliver(LocalStream& stream, media::MediaFrame frame)
     if (frame.is_audio() || frame.is_video()) {
         frame.timestamp_ms = stream.jitter.correct(frame.timestamp_ms);
     }
-    if (stream.local_players > 0) {
-        encode_for_players(stream, frame);
-    }
+    // Always, even with no player here yet: the startup cache keeps these frames, and a player
+    // that comes later sends them from there.
+    encode_for_players(stream, frame);
     stream.stream.deliver(frame);
 }
 
@@ -216,6 +217,7 @@ void StreamRegistry::encode_for_players(const LocalStream& stream, media::MediaF
     } else {
         frame.rtmp_chunks = {};  // players encode it themselves (and meet the same error)
     }
+    encode_http_flv_chunk(frame);
 }
 
 void StreamRegistry::publish_frame(PublishHandle& publisher, media::MediaFrame frame) {

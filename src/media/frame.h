@@ -45,6 +45,12 @@ struct MediaFrame {
     /// if not made. Valid for players whose out chunk size is rtmp_chunk_size.
     core::Buffer rtmp_chunks;
     std::uint32_t rtmp_chunk_size = 0;
+    /// The frame as HTTP-FLV players receive it, made once per shard the same way: an FLV tag
+    /// inside HTTP/1.1 chunked framing ("<hex size>\r\n" tag "\r\n"). HTTP/1.0 players send
+    /// the tag alone: http_flv_tag_offset and http_flv_tag_bytes locate it inside.
+    core::Buffer http_flv_chunk;
+    std::uint32_t http_flv_tag_offset = 0;
+    std::uint32_t http_flv_tag_bytes = 0;
 
     [[nodiscard]] bool is_video() const { return kind == FrameKind::video; }
     [[nodiscard]] bool is_audio() const { return kind == FrameKind::audio; }

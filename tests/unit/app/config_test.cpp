@@ -215,7 +215,6 @@ TEST(Config, LegacySpellingsAreRewritten) {
         "  http { enabled on; }\n}\n");
     EXPECT_EQ(loaded.warnings,
               (std::vector<std::string>{
-                  "t.conf:1: directive \"http_server\" is not implemented by ringcast, ignored",
                   "t.conf:7: directive \"vhost.forward\" is not implemented by ringcast, ignored",
                   "t.conf:8: directive \"vhost.http_static\" is not implemented by ringcast, ignored",
                   "t.conf:6: directive \"vhost.cluster\" is not implemented by ringcast, ignored"}));
