@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "integration/media_files.h"
 #include "integration/ringcast_server.h"
 
 namespace ringcast::test {
@@ -59,27 +60,10 @@ TEST(HttpFlv, FfprobeAndFfmpegPlayALiveStreamOverHttp) {
                                      "10", "-c", "copy", "-y", out},
                                     40s);
     ASSERT_EQ(rec.exit_code, 0) << rec.err;
-    ProcessResult packets = run_command(
-        {"ffprobe", "-v", "error", "-show_entries", "packet=codec_type,dts_time", "-of", "csv=p=0", out}, 30s);
-    std::map<std::string, int> count;
-    std::map<std::string, double> last;
-    int regressions = 0;
-    std::istringstream lines(packets.out);
-    std::string line;
-    while (std::getline(lines, line)) {
-        const auto comma = line.find(',');
-        if (comma == std::string::npos) {
-            continue;
-        }
-        const std::string type = line.substr(0, comma);
-        const double dts = std::atof(line.c_str() + comma + 1);
-        regressions += last.count(type) != 0 && dts < last[type];
-        last[type] = dts;
-        ++count[type];
-    }
-    EXPECT_EQ(regressions, 0);
-    EXPECT_NEAR(count["video"], 250, 250 * 0.05) << "video frames in 10 s at 25 fps";
-    EXPECT_NEAR(count["audio"], 431, 431 * 0.05) << "AAC frames in 10 s at 44100 Hz";
+    PacketCounts packets = count_packets(out);
+    EXPECT_EQ(packets.regressions, 0);
+    EXPECT_NEAR(packets.per_type["video"], 250, 250 * 0.05) << "video frames in 10 s at 25 fps";
+    EXPECT_NEAR(packets.per_type["audio"], 431, 431 * 0.05) << "AAC frames in 10 s at 44100 Hz";
 }
 
 TEST(HttpFlv, AnswersOtherRequestsWithTheirStatus) {

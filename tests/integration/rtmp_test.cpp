@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "integration/media_files.h"
 #include "integration/ringcast_server.h"
 
 namespace ringcast::test {
@@ -46,22 +47,6 @@ std::vector<std::map<std::string, std::string>> probe_streams(const std::string&
     return streams;
 }
 
-/// Per-packet (codec type, dts in seconds) of a media file, in file order.
-std::vector<std::pair<std::string, double>> packet_times(const std::string& path) {
-    ProcessResult r = run_command({"ffprobe", "-v", "error", "-show_entries", "packet=codec_type,dts_time", "-of",
-                                   "csv=p=0", path},
-                                  30s);
-    std::vector<std::pair<std::string, double>> packets;
-    std::istringstream in(r.out);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto comma = line.find(',');
-        if (comma != std::string::npos) {
-            packets.emplace_back(line.substr(0, comma), std::atof(line.c_str() + comma + 1));
-        }
-    }
-    return packets;
-}
 
 TEST(Rtmp, FfprobeSeesH264AndAacThroughTheServer) {
     RtmpServer server;
@@ -91,21 +76,11 @@ TEST(Rtmp, RecordedCopyHasTheExpectedFramesAndMonotonicTimestamps) {
                                      server.url("live/rec"), "-t", "10", "-c", "copy", "-y", out},
                                     40s);
     ASSERT_EQ(rec.exit_code, 0) << rec.err;
-    auto packets = packet_times(out);
-    std::map<std::string, int> count;
-    std::map<std::string, double> last;
-    int regressions = 0;
-    for (auto& [type, dts] : packets) {
-        if (last.count(type) && dts < last[type]) {
-            ++regressions;
-        }
-        last[type] = dts;
-        ++count[type];
-    }
-    EXPECT_EQ(regressions, 0);
+    PacketCounts packets = count_packets(out);
+    EXPECT_EQ(packets.regressions, 0);
     // 10 s at 25 fps = 250 video frames; AAC at 44100 Hz has 1024-sample frames: 430.7 per 10 s.
-    EXPECT_NEAR(count["video"], 250, 250 * 0.05) << "video frames";
-    EXPECT_NEAR(count["audio"], 431, 431 * 0.05) << "audio frames";
+    EXPECT_NEAR(packets.per_type["video"], 250, 250 * 0.05) << "video frames";
+    EXPECT_NEAR(packets.per_type["audio"], 431, 431 * 0.05) << "audio frames";
 }
 
 TEST(Rtmp, RtmpdumpWritesAPlayableFlv) {
