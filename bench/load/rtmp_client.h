@@ -1,6 +1,5 @@
 #pragma once
-// One outgoing RTMP connection on the load tool's ring: asynchronous TCP connect, the simple
-// client handshake, the chunk stream both ways, and the few control messages every client must
+// One outgoing RTMP connection on the load tool's ring (a TcpClient): the simple client handshake, the chunk stream both ways, and the few control messages every client must
 // answer (acknowledgements, pings). Players and the publisher build their command sequences on
 // top of it through the Listener.
 
@@ -17,11 +16,10 @@
 #include "proto/rtmp/chunk_encoder.h"
 #include "proto/rtmp/handshake.h"
 #include "proto/rtmp/message.h"
+#include "load/tcp_client.h"
 #include "uring/buf_ring.h"
-#include "uring/completion.h"
 #include "uring/reactor.h"
 #include "uring/socket.h"
-#include "uring/tcp_stream.h"
 
 namespace ringcast::load {
 
@@ -36,7 +34,7 @@ std::optional<ServerCommand> read_server_command(const proto::rtmp::RtmpMessage&
 
 /// Owned by a player or the publisher, on the one loop thread; the Reactor, the buffer ring and
 /// the address outlive it. Destroy it only when idle() or closed().
-class RtmpClient final : private uring::TcpStream::Handler, private proto::rtmp::ChunkSink {
+class RtmpClient final : private TcpClient::Handler, private proto::rtmp::ChunkSink {
 public:
     class Listener {
     public:
@@ -71,31 +69,23 @@ public:
     /// Sends Set Chunk Size with the old size, then switches the encoder.
     bool set_out_chunk_size(std::uint32_t chunk_size);
 
-    [[nodiscard]] bool idle() const { return state_ == State::idle; }
-    [[nodiscard]] bool closed() const { return state_ == State::closed; }
-    [[nodiscard]] bool open() const { return state_ == State::open; }
+    [[nodiscard]] bool idle() const { return tcp_.idle(); }
+    [[nodiscard]] bool closed() const { return tcp_.closed(); }
+    [[nodiscard]] bool open() const { return tcp_.open(); }
     [[nodiscard]] bool handshaking() const { return handshake_.has_value(); }
-    [[nodiscard]] std::size_t queued_bytes() const { return stream_.queued_bytes(); }
+    [[nodiscard]] std::size_t queued_bytes() const { return tcp_.queued_bytes(); }
 
 private:
-    enum class State : std::uint8_t { idle, connecting, open, closing, closed };
-
-    void on_connect(std::int32_t res, std::uint32_t flags);
+    void on_connected() override;
     void on_data(std::span<const std::uint8_t> bytes) override;
     void on_closed(core::Error reason) override;
     void append(core::BufferSlice piece) override;
     void feed_handshake(std::span<const std::uint8_t> bytes);
     void feed_chunks(std::span<const std::uint8_t> bytes);
     core::Status act_on(const proto::rtmp::RtmpMessage& message);
-    void finish(core::Error reason);
 
-    uring::Reactor& reactor_;
     Listener& listener_;
-    uring::TcpStream stream_;
-    uring::Completion connect_;
-    int fd_ = -1;
-    State state_ = State::idle;
-    core::Error close_reason_{};
+    TcpClient tcp_;
     std::optional<proto::rtmp::HandshakeClient> handshake_;
     proto::rtmp::ChunkDecoder decoder_;
     proto::rtmp::ChunkEncoder encoder_;

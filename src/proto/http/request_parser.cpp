@@ -1,9 +1,12 @@
 // HTTP/1.1 requests (RFC 9112) on libhttp-parser 2.9 (Debian's libhttp-parser-dev), HTTP_REQUEST
 // mode. Why a layer on top of the library:
 //  - Debian builds it with HTTP_PARSER_STRICT=0: header names may hold spaces, a value's first
-//    byte may be any control byte. We require names to be tokens and values to hold no control
-//    byte but HTAB (a CR or NUL kept in a value could split a response that echoes it). Raw
-//    bytes >= 0x80 in the target pass, as in nginx and SRS.
+//    byte may be any control byte, a CR followed by anything passes for a CRLF in places (the
+//    blank line, chunk framing). We require names to be tokens, values to hold no control byte
+//    but HTAB (a CR or NUL kept in a value could split a response that echoes it), and every CR
+//    outside data to be followed by LF (where a proxy in front would see a different message
+//    boundary, requests can be smuggled). Raw bytes >= 0x80 in the target pass, as in nginx
+//    and SRS.
 //  - Its one bound is 80 KiB of head. Ours are per part and exact: before each call,
 //    next_window() works out how far the library may read without crossing a bound and hands it
 //    no more; if the request has not moved on when that window is read and a byte is left, that
@@ -175,7 +178,7 @@ struct HttpRequestParser::Callbacks {
     static int on_header_value(::http_parser* p, const char* at, std::size_t length) {
         HttpRequestParser& s = self(p);
         if (s.phase_ == Phase::body) {
-            return 0;
+            return 0;  // a trailer
         }
         const std::string_view bytes(at, length);
         if (s.request_.headers.empty() ||
@@ -204,6 +207,15 @@ struct HttpRequestParser::Callbacks {
     }
     static int on_body(::http_parser* p, const char* at, std::size_t length) {
         HttpRequestParser& s = self(p);
+        if (s.request_.chunked) {
+            if (s.check_framing(s.framing_from_, at) != 0) {
+                return -1;
+            }
+            s.framing_from_ = at + length;
+            if (p->content_length == 0) {
+                s.crlf_due_ = 2;  // this chunk's data is complete
+            }
+        }
         if (length > s.limits_.body_size_max - std::min(s.request_.body.size(), s.limits_.body_size_max)) {
             return s.reject(HttpError::payload_too_large, "http: body too large");
         }
@@ -282,6 +294,10 @@ HttpRequestParser::Window HttpRequestParser::next_window(std::span<const std::ui
         const std::size_t n = std::min(bytes.size(), allowance(limits_.request_line_max, line_bytes_));
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint8_t c = bytes[i];
+            if (cr_pending_ && c != '\n') {
+                return {i, false, HttpError::bad_request, "http: CR not followed by LF"};
+            }
+            cr_pending_ = c == '\r';
             if (c == '\n' && line_started_) {
                 return {i + 1, true};
             }
@@ -293,6 +309,10 @@ HttpRequestParser::Window HttpRequestParser::next_window(std::span<const std::ui
         const std::size_t n = std::min(bytes.size(), allowance(limits_.header_bytes_max, header_bytes_));
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint8_t c = bytes[i];
+            if (cr_pending_ && c != '\n') {
+                return {i, false, HttpError::bad_request, "http: CR not followed by LF"};
+            }
+            cr_pending_ = c == '\r';
             if (at_line_start_) {
                 if (c == '\n') {
                     return {i + 1, true};
@@ -342,9 +362,19 @@ core::Status HttpRequestParser::consume(std::span<const std::uint8_t> bytes, Req
             return fail(window.past_bound, make_error(window.past_bound, window.where));
         }
         event_ = Event::none;
+        const char* data = reinterpret_cast<const char*>(bytes.data());
+        framing_from_ = data;
         // Never called with 0 bytes: to libhttp-parser that means end of stream.
-        const std::size_t n =
-            http_parser_execute(p, &Callbacks::settings(), reinterpret_cast<const char*>(bytes.data()), window.size);
+        const std::size_t n = http_parser_execute(p, &Callbacks::settings(), data, window.size);
+        if (phase_ == Phase::body && request_.chunked) {
+            // Before any error a callback found: these bytes come before where the library
+            // stopped, and a byte-by-byte feed would have found this one first.
+            const HttpError earlier = pending_kind_;
+            pending_kind_ = HttpError::none;
+            if (check_framing(framing_from_, data + n) == 0 && earlier != HttpError::none) {
+                pending_kind_ = earlier;
+            }
+        }
         if (pending_kind_ != HttpError::none) {
             return fail(pending_kind_, make_error(pending_kind_, pending_where_));
         }
@@ -373,6 +403,8 @@ core::Status HttpRequestParser::consume(std::span<const std::uint8_t> bytes, Req
             phase_ = Phase::request_line;
             line_bytes_ = 0;
             line_started_ = false;
+            cr_pending_ = false;
+            crlf_due_ = 0;
             finished_ = !request.keep_alive || request.upgrade;
             if (auto status = on_request.call(on_request.ctx, std::move(request)); !status) {
                 return fail(HttpError::handler, status.error());
@@ -391,6 +423,20 @@ core::Status HttpRequestParser::consume(std::span<const std::uint8_t> bytes, Req
         }
     }
     return {};
+}
+
+int HttpRequestParser::check_framing(const char* from, const char* to) {
+    for (; from < to; ++from) {
+        if (crlf_due_ != 0 && *from != (crlf_due_ == 2 ? '\r' : '\n')) {
+            return reject(HttpError::bad_request, "http: chunk data not followed by CRLF");
+        }
+        crlf_due_ = crlf_due_ != 0 ? static_cast<std::uint8_t>(crlf_due_ - 1) : 0;
+        if (cr_pending_ && *from != '\n') {
+            return reject(HttpError::bad_request, "http: CR not followed by LF");
+        }
+        cr_pending_ = *from == '\r';
+    }
+    return 0;
 }
 
 int HttpRequestParser::headers_complete() {

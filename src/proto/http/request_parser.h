@@ -36,7 +36,7 @@ struct QueryParam {
 /// libhttp-parser's static method table.
 struct HttpRequest {
     HttpMethod method = HttpMethod::get;
-    std::string_view method_name;  // "GET", "PATCH", "M-SEARCH"...: what to log, or 405 on
+    std::string_view method_name{};  // "GET", "PATCH", "M-SEARCH"...: what to log, or 405 on
     std::string target;            // the request target exactly as sent
     std::string path;              // percent-decoded, no query or fragment; "*" for `OPTIONS *`;
                                    // `..` segments are kept: refusing them is the server's job
@@ -170,6 +170,9 @@ private:
     /// The head is read: checks it and decodes the target (0, or -1 after reject()).
     int headers_complete();
     int split_target();
+    /// Chunked bodies: the framing between `from` and `to` must have CRLF after each chunk's
+    /// data and no CR without LF (0, or -1 after reject()).
+    int check_framing(const char* from, const char* to);
     void begin_request();
     core::Status fail(HttpError kind, core::Error error);
     /// Records an error found inside a libhttp-parser callback; the callback then returns
@@ -188,6 +191,9 @@ private:
     bool line_started_ = false;   // a byte other than CR/LF of the request line was seen
     bool at_line_start_ = true;   // header phase: the next byte starts a line
     bool in_blank_line_ = false;  // header phase: a CR started the blank line
+    bool cr_pending_ = false;     // the last byte checked was a CR outside data
+    std::uint8_t crlf_due_ = 0;   // chunked body: bytes of the CRLF after chunk data still to see
+    const char* framing_from_ = nullptr;  // chunked body: first byte of the window not yet checked
     bool last_was_value_ = false;
     bool finished_ = false;
     bool in_feed_ = false;

@@ -34,13 +34,13 @@ struct HttpResponseHead {
     BodyFraming framing = BodyFraming::content_length;
     /// Body bytes for content_length framing; for a HEAD response, what GET would send.
     std::uint64_t content_length = 0;
-    std::string_view content_type;  // empty: no Content-Type
-    bool keep_alive = true;         // Connection: keep-alive, else close
+    std::string_view content_type{};  // empty: no Content-Type
+    bool keep_alive = true;           // Connection: keep-alive, else close
     /// Access-Control-* as SRS's `crossdomain on` sends them: any origin, the API's methods,
     /// and the headers players read (Range, Content-Range for progressive FLV).
     bool cors = false;
-    std::string_view date;                 // from http_date(); empty: no Date header
-    std::span<const HeaderField> headers;  // extra fields (Location, Cache-Control...), in order
+    std::string_view date{};                 // from http_date(); empty: no Date header
+    std::span<const HeaderField> headers{};  // extra fields (Location, Cache-Control...), in order
 };
 
 /// Appends "HTTP/1.1 <status> <reason>", Server, Date, Content-Type, the framing header,
