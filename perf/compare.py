@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Side-by-side RTMP density comparison: ringcast vs nginx-rtmp (vs any other server).
+"""Side-by-side live density comparison: ringcast vs nginx-rtmp (vs any other server).
 
-For each server and each player count N it starts the server pinned to one CPU, runs the load
-client (ringcast-load: one publisher looping an FLV in real time + N players) pinned to another,
+For each server, each player protocol (RTMP, and HTTP-FLV for ringcast with --protocol) and
+each player count N it starts the server pinned to one CPU, runs the load client
+(ringcast-load: one RTMP publisher looping an FLV in real time + N players) pinned to another,
 and records server CPU-seconds per GB delivered, players lagging > 500 ms, startup and
 publish-to-play latency percentiles, and server RSS growth per player. Writes
-perf/results/<date>-rtmp-density.md and .json. See perf/README.md.
+perf/results/<date>-rtmp-density.md and .json (<date>-rtmp-http-flv-density.* when HTTP-FLV
+runs are in). See perf/README.md.
 
 Python 3 standard library only.
 """
@@ -33,6 +35,7 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 DEFAULT_PLAYERS = [500, 1000, 2000, 4000]
 QUICK_PLAYERS = [500, 1000]
 STREAM_PATH = "live/stream"  # every server must serve RTMP application "live"
+PROTOCOLS = ("rtmp", "http-flv")  # how the players play; the publisher is always RTMP
 
 LOAD_CANDIDATES = [  # bench/CMakeLists.txt puts it at the top of the build directory
     "build-perf/ringcast-load",
@@ -175,9 +178,9 @@ def rss_kib(root):
     return total
 
 
-def established(port):
-    """Established TCP connections whose local port is `port` (the server's side)."""
-    want = f":{port:04X}"
+def established(*ports):
+    """Established TCP connections whose local port is one of `ports` (the server's side)."""
+    want = tuple(f":{port:04X}" for port in ports)
     n = 0
     try:
         with open("/proc/net/tcp") as f:
@@ -395,22 +398,29 @@ def fill(template, values):
 class Server:
     """How to start one server under test, given a port and a run directory."""
 
-    def __init__(self, name, kind, argv_template, conf_template=None, conf_text=None, note=""):
+    def __init__(self, name, kind, argv_template, conf_template=None, conf_text=None, note="",
+                 protocols=("rtmp",)):
         self.name = name
         self.kind = kind  # ringcast | nginx | custom
         self.argv_template = argv_template  # list of strings with @...@ placeholders
         self.conf_template = conf_template  # path (for the record)
-        self.conf_text = conf_text  # template text, or None
+        # Template text per player protocol (None: no config file). Only ringcast is set up
+        # for HTTP-FLV; every other server is measured with RTMP players only.
+        self.conf_texts = {p: conf_text for p in protocols} if not isinstance(conf_text, dict) \
+            else conf_text
+        self.protocols = list(protocols)
         self.note = note
         self.failed_to_start = None
 
-    def prepare(self, port, rundir, tag, values):
-        vals = dict(values, PORT=port, RUNDIR=rundir, NAME=f"{self.name}-{tag}")
+    def prepare(self, port, rundir, tag, values, protocol="rtmp", http_port=None):
+        vals = dict(values, PORT=port, HTTP_PORT=http_port or "", RUNDIR=rundir,
+                    NAME=f"{self.name}-{tag}")
         conf = None
-        if self.conf_text is not None:
+        conf_text = self.conf_texts.get(protocol)
+        if conf_text is not None:
             conf = os.path.join(rundir, f"{self.name}-{tag}.conf")
             with open(conf, "w") as f:
-                f.write(fill(self.conf_text, vals))
+                f.write(fill(conf_text, vals))
         vals["CONF"] = conf or ""
         argv = [fill(a, vals) for a in self.argv_template]
         logfile = os.path.join(rundir, f"{self.name}-{tag}.log")
@@ -425,6 +435,21 @@ def read_template(path):
         raise Fatal(f"cannot read config template {path}: {e}")
 
 
+def ringcast_conf(template, profile, protocol):
+    """ringcast.conf.in filled for a profile and a player protocol (@PORT@, @HTTP_PORT@ and
+    the others are left for Server.prepare)."""
+    vhost_body = []
+    if profile == "low-latency":
+        vhost_body.append("    min_latency on;\n    play {\n        mw_latency 0;\n    }\n")
+    http_server = ""
+    if protocol == "http-flv":
+        http_server = "http_server {\n    enabled on;\n    listen 127.0.0.1:@HTTP_PORT@;\n}\n"
+        vhost_body.append("    http_remux {\n        enabled on;\n"
+                          "        mount [vhost]/[app]/[stream].flv;\n    }\n")
+    vhost = "vhost __defaultVhost__ {\n" + "".join(vhost_body) + "}\n" if vhost_body else ""
+    return fill(template, {"VHOST": vhost, "HTTP_SERVER": http_server})
+
+
 def builtin_servers(args, ringcast, nginx, module):
     servers = []
     if "ringcast" in args.only:
@@ -432,14 +457,11 @@ def builtin_servers(args, ringcast, nginx, module):
         profiles = {"default": ["default"], "low-latency": ["low-latency"],
                     "both": ["default", "low-latency"]}[args.profile]
         for prof in profiles:
-            vhost = ""
-            if prof == "low-latency":
-                vhost = "vhost __defaultVhost__ {\n    min_latency on;\n    play {\n" \
-                        "        mw_latency 0;\n    }\n}\n"
+            texts = {p: ringcast_conf(text, prof, p) for p in args.protocols}
             name = "ringcast" if prof == "default" else "ringcast-ll"
             servers.append(Server(name, "ringcast", [ringcast, "-c", "@CONF@"],
-                                  "perf/ringcast.conf.in", fill(text, {"VHOST": vhost}),
-                                  note=f"profile {prof}"))
+                                  "perf/ringcast.conf.in", texts, note=f"profile {prof}",
+                                  protocols=args.protocols))
     if "nginx" in args.only:
         text = read_template(os.path.join(PERF, "nginx-rtmp.conf.in"))
         # -p: prefix for nginx's relative paths; -e: its early error log (before the config).
@@ -470,8 +492,9 @@ def builtin_servers(args, ringcast, nginx, module):
     return servers
 
 
-def start_server(server, port, rundir, tag, values, cpu):
-    argv, conf, logfile = server.prepare(port, rundir, tag, values)
+def start_server(server, port, rundir, tag, values, cpu, protocol="rtmp", http_port=None):
+    argv, conf, logfile = server.prepare(port, rundir, tag, values, protocol, http_port)
+    ports = [port] + ([http_port] if http_port else [])
     out = open(logfile + ".stdout", "w")
     try:
         proc = spawn(server.name, argv, out, subprocess.STDOUT, cpu)
@@ -487,11 +510,12 @@ def start_server(server, port, rundir, tag, values, cpu):
             return None, (f"{server.name} exited with status {rc} before listening on "
                           f"127.0.0.1:{port}; its output:\n{tail(logfile + '.stdout')}\n"
                           f"its log ({logfile}):\n{tail(logfile)}"), argv, conf, logfile
-        if port_accepts(port):
+        if all(port_accepts(p) for p in ports):
             return proc, None, argv, conf, logfile
         time.sleep(0.1)
     stop(proc)
-    return None, (f"{server.name} did not accept connections on 127.0.0.1:{port} within "
+    return None, (f"{server.name} did not accept connections on 127.0.0.1:"
+                  f"{' and '.join(str(p) for p in ports)} within "
                   f"{SERVER_START_TIMEOUT_S:.0f} s; its output:\n{tail(logfile + '.stdout')}"), \
         argv, conf, logfile
 
@@ -499,14 +523,22 @@ def start_server(server, port, rundir, tag, values, cpu):
 # ---------------------------------------------------------------------------------------------
 # One measurement: one server, one N.
 
-def measure(args, server, n, load, media, rundir, values):
-    tag = f"n{n}"
-    rec = {"server": server.name, "kind": server.kind, "note": server.note, "players": n,
-           "ok": False, "errors": []}
+def measure(args, server, n, load, media, rundir, values, protocol="rtmp"):
+    tag = f"n{n}" if protocol == "rtmp" else f"{protocol}-n{n}"
+    rec = {"server": server.name, "kind": server.kind, "note": server.note, "protocol": protocol,
+           "players": n, "ok": False, "errors": []}
     port = free_port()
     rec["port"] = port
+    http_port = None
+    if protocol == "http-flv":
+        http_port = free_port()
+        while http_port == port:
+            http_port = free_port()
+        rec["http_port"] = http_port
+    # The publisher connects to the RTMP port, the players to the HTTP port for HTTP-FLV.
+    ports = (port,) if http_port is None else (port, http_port)
     proc, err, argv, conf, logfile = start_server(server, port, rundir, tag, values,
-                                                  args.server_cpu)
+                                                  args.server_cpu, protocol, http_port)
     rec["server_argv"] = argv
     rec["server_conf"] = conf
     rec["server_log"] = logfile
@@ -522,9 +554,10 @@ def measure(args, server, n, load, media, rundir, values):
         rss_base = rss_kib(proc.pid)
         cpu0 = cpu_seconds(proc.pid)
         url = f"rtmp://127.0.0.1:{port}/{STREAM_PATH}"
+        play_url = url if http_port is None else f"http://127.0.0.1:{http_port}/{STREAM_PATH}.flv"
         json_path = os.path.join(rundir, f"load-{server.name}-{tag}.json")
         err_path = os.path.join(rundir, f"load-{server.name}-{tag}.stderr")
-        load_argv = [load, "--publish", url, "--flv", media, "--play", url,
+        load_argv = [load, "--publish", url, "--flv", media, "--play", play_url,
                      "--players", str(n), "--ramp", str(args.ramp),
                      "--duration", str(args.duration), "--warmup", str(args.warmup),
                      "--json", json_path]
@@ -572,14 +605,14 @@ def measure(args, server, n, load, media, rundir, values):
             # connected, then every CONN_CHECK_S.
             conns = None
             if t_all is None or now >= next_conn_check:
-                conns = last_conns = established(port)
+                conns = last_conns = established(*ports)
                 next_conn_check = now + CONN_CHECK_S
                 if t_all is None and conns >= n + 1:
                     t_all = now - t0
             samples.append((now - t0, cpu_seconds(proc.pid), rss_kib(proc.pid), conns))
             if now >= next_print:
                 c = samples[-1]
-                log(f"{server.name} N={n}: t={c[0]:.0f}s connections {last_conns}/{n + 1} "
+                log(f"{server.name} {protocol} N={n}: t={c[0]:.0f}s connections {last_conns}/{n + 1} "
                     f"server cpu {c[1] - cpu0:.1f}s rss {c[2] / 1024:.0f} MiB")
                 next_print = now + 5
             time.sleep(SAMPLE_INTERVAL_S)
@@ -663,6 +696,16 @@ def _get(d, *keys):
 # ---------------------------------------------------------------------------------------------
 # Report.
 
+PLAY_URLS = {"rtmp": f"rtmp://127.0.0.1:PORT/{STREAM_PATH}",
+             "http-flv": f"http://127.0.0.1:HTTP_PORT/{STREAM_PATH}.flv"}
+
+
+def series_label(run):
+    """One line of results: a server with one player protocol ("ringcast", "ringcast http-flv")."""
+    protocol = run.get("protocol", "rtmp")
+    return run["server"] if protocol == "rtmp" else f"{run['server']} {protocol}"
+
+
 def fmt(v, digits=1):
     if v is None:
         return "–"
@@ -679,7 +722,8 @@ def write_report(report, md_path, json_path):
     v = report["versions"]
     s = report["settings"]
     lines = [
-        f"# RTMP density: {', '.join(report['servers'])}, loopback, {report['date']}",
+        f"# {report.get('title', 'RTMP density')}: {', '.join(report['servers'])}, loopback, "
+        f"{report['date']}",
         "",
         "Produced by `perf/compare.py` (method, columns and caveats: `perf/README.md`). "
         f"Raw data: `{os.path.basename(json_path)}`.",
@@ -711,27 +755,32 @@ def write_report(report, md_path, json_path):
         f"- server on CPU {s['server_cpu']}, load client on CPU {s['load_cpu']} (taskset); "
         f"127.0.0.1 only; open-file limit {s['nofile']}; this script (on CPU {s['load_cpu']}) "
         f"used {s.get('script_cpu_s', '?')} CPU-s in all",
-        f"- load: 1 publisher looping `{s['media']['path']}` in real time "
-        f"({s['media'].get('kbps', '?')} kb/s) + N players of `rtmp://127.0.0.1:PORT/{STREAM_PATH}`; "
-        f"ramp {s['ramp']}/s, {s['duration']} s after all connected, first {s['warmup']} s "
+        f"- load: 1 RTMP publisher looping `{s['media']['path']}` in real time "
+        f"({s['media'].get('kbps', '?')} kb/s) + N players of "
+        + " or ".join(f"`{PLAY_URLS[p]}` ({p})" for p in s.get("protocols", ["rtmp"]))
+        + f"; ramp {s['ramp']}/s, {s['duration']} s after all connected, first {s['warmup']} s "
         f"excluded from latency",
-        f"- each (server, N) gets a fresh server process; runs are interleaved by N "
-        f"(N={s['players'][0]}: every server, then the next N)",
+        f"- each (server, protocol, N) gets a fresh server process; runs are interleaved by N "
+        f"(N={s['players'][0]}: every server and protocol, then the next N)",
         "- servers: " + "; ".join(f"{x['name']} ({x['note']}, config `{x['conf']}`)"
                                   for x in report["server_list"]),
+    ]
+    lines += [f"- {note}" for note in report.get("notes", [])]
+    lines += [
         "",
         "## Results",
         "",
-        "| server | N | connected / failed | lagging > 500 ms | startup p50 / p95 ms | "
+        "| server | protocol | N | connected / failed | lagging > 500 ms | startup p50 / p95 ms | "
         "latency p50 / p99 ms | Mb/s delivered | server CPU-s / GB | CPU-s / GB steady | "
         "server CPU % steady | RSS / player KiB | load CPU % | ok |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in report["runs"]:
         ld = r.get("load") or {}
         g = lambda *k: _get(ld, *k)  # noqa: E731
         lines.append(
-            f"| {r['server']} | {r['players']} | {fmt(g('connected'))} / {fmt(g('failed'))} | "
+            f"| {r['server']} | {r.get('protocol', 'rtmp')} | {r['players']} | "
+            f"{fmt(g('connected'))} / {fmt(g('failed'))} | "
             f"{fmt(g('players_lagging_500ms'))} | "
             f"{fmt(g('startup_ms', 'p50'))} / {fmt(g('startup_ms', 'p95'))} | "
             f"{fmt(g('latency_ms', 'p50'))} / {fmt(g('latency_ms', 'p99'))} | "
@@ -740,29 +789,48 @@ def write_report(report, md_path, json_path):
             f"{fmt(r.get('server_cpu_pct_steady'))} | {fmt(r.get('rss_per_player_kib'))} | "
             f"{fmt(r.get('load_cpu_pct'))} | {'yes' if r['ok'] else '**no**'} |")
     lines += ["", "## Summary", ""]
-    names = report["servers"]
-    for name in names:
-        best = report["largest_lag_free_n"].get(name)
-        lines.append(f"- {name}: largest N with no player lagging > 500 ms: "
+    series = report["series"]
+    for label in series:
+        best = report["largest_lag_free_n"].get(label)
+        lines.append(f"- {label}: largest N with no player lagging > 500 ms: "
                      f"**{best if best is not None else 'none'}**")
-    for name, sl in report.get("rss_slope", {}).items():
-        lines.append(f"- {name}: RSS per added player between N={sl['from']} and N={sl['to']} "
+    for label, sl in report.get("rss_slope", {}).items():
+        lines.append(f"- {label}: RSS per added player between N={sl['from']} and N={sl['to']} "
                      f"(fresh processes, so fixed costs cancel): {sl['kib_per_player']:.1f} KiB")
-    base = names[0]
-    ratio_rows = []
-    by = {(r["server"], r["players"]): r for r in report["runs"]}
-    for n in s["players"]:
-        b = by.get((base, n), {}).get("cpu_s_per_gb")
-        cells = []
-        for name in names[1:]:
-            o = by.get((name, n), {}).get("cpu_s_per_gb")
-            cells.append(f"{o / b:.2f}" if b and o else "–")
-        ratio_rows.append(f"| {n} | " + " | ".join(cells) + " |")
-    if len(names) > 1:
+    by = {(series_label(r), r["players"]): r for r in report["runs"]}
+    base = series[0] if series else None
+    if len(series) > 1:
+        ratio_rows = []
+        for n in s["players"]:
+            b = by.get((base, n), {}).get("cpu_s_per_gb")
+            cells = []
+            for label in series[1:]:
+                o = by.get((label, n), {}).get("cpu_s_per_gb")
+                cells.append(f"{o / b:.2f}" if b and o else "–")
+            ratio_rows.append(f"| {n} | " + " | ".join(cells) + " |")
         lines += ["", f"CPU-seconds per GB relative to {base} (above 1: {base} uses less CPU "
                       "per byte delivered):", "",
-                  "| N | " + " | ".join(names[1:]) + " |",
-                  "|---:|" + "---:|" * (len(names) - 1)] + ratio_rows
+                  "| N | " + " | ".join(series[1:]) + " |",
+                  "|---:|" + "---:|" * (len(series) - 1)] + ratio_rows
+    # The same server's HTTP-FLV players against its RTMP players, N by N.
+    measured = {(r["server"], r.get("protocol", "rtmp")) for r in report["runs"]}
+    pairs = [name for name in report["servers"]
+             if (name, "rtmp") in measured and (name, "http-flv") in measured]
+    if pairs:
+        lines += ["", "HTTP-FLV players against RTMP players of the same server (server CPU-s / GB, "
+                      "whole run and steady state; ratio above 1: HTTP-FLV costs more per byte):", "",
+                  "| server | N | RTMP | HTTP-FLV | ratio | RTMP steady | HTTP-FLV steady | "
+                  "ratio steady |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for name in pairs:
+            for n in s["players"]:
+                a = by.get((series_label({"server": name, "protocol": "rtmp"}), n), {})
+                h = by.get((series_label({"server": name, "protocol": "http-flv"}), n), {})
+                cells = []
+                for key in ("cpu_s_per_gb", "cpu_s_per_gb_steady"):
+                    x, y = a.get(key), h.get(key)
+                    cells += [fmt(x, 2), fmt(y, 2), f"{y / x:.2f}" if x and y else "–"]
+                lines.append(f"| {name} | {n} | " + " | ".join(cells) + " |")
     if report.get("interrupted"):
         lines += ["", f"**Interrupted** ({report['interrupted']}): the runs above are the ones "
                       "that finished."]
@@ -772,7 +840,7 @@ def write_report(report, md_path, json_path):
         for r in errs:
             for e in r["errors"]:
                 first = e.splitlines()[0]
-                lines.append(f"- {r['server']} N={r['players']}: {first}")
+                lines.append(f"- {series_label(r)} N={r['players']}: {first}")
     lines.append("")
     with open(md_path, "w") as f:
         f.write("\n".join(lines))
@@ -781,7 +849,8 @@ def write_report(report, md_path, json_path):
 def output_paths(args, date):
     out_dir = args.out_dir
     os.makedirs(out_dir, exist_ok=True)
-    base = os.path.join(out_dir, f"{date}-rtmp-density")
+    kind = "rtmp-density" if args.protocols == ["rtmp"] else "rtmp-http-flv-density"
+    base = os.path.join(out_dir, f"{date}-{kind}")
     stem, i = base, 2
     while os.path.exists(stem + ".md") or os.path.exists(stem + ".json"):
         stem = f"{base}-{i}"
@@ -794,7 +863,8 @@ def output_paths(args, date):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="perf/compare.py",
-        description="RTMP density comparison: ringcast vs nginx-rtmp (vs --server ...), "
+        description="Live density comparison: ringcast vs nginx-rtmp (vs --server ...), RTMP "
+                    "and (ringcast) HTTP-FLV players, "
                     "server pinned to one CPU, load client to another. See perf/README.md.")
     p.add_argument("--players", help="comma-separated player counts (default 500,1000,2000,4000)")
     p.add_argument("--duration", type=int, help="seconds measured after all players connected "
@@ -807,6 +877,11 @@ def parse_args(argv):
     p.add_argument("--profile", choices=["default", "low-latency", "both"], default="default",
                    help="ringcast profile: default merged writes, or low-latency "
                         "(min_latency on, mw_latency 0), or both as two servers")
+    p.add_argument("--protocol", choices=["rtmp", "http-flv", "both"], default="rtmp",
+                   help="how ringcast's players play: RTMP (default), HTTP-FLV (ringcast's "
+                        "http_server + http_remux on a second free port, players GET "
+                        f"/{STREAM_PATH}.flv), or both, one run each; the publisher is always RTMP, "
+                        "and nginx-rtmp and --server ones are measured with RTMP players only")
     p.add_argument("--only", default="ringcast,nginx",
                    help="built-in servers to run: ringcast, nginx or both (default both); "
                         "'none' runs only --server ones")
@@ -848,6 +923,7 @@ def parse_args(argv):
         args.duration = 15 if args.quick else 30
     if args.duration <= args.warmup:
         p.error(f"--duration ({args.duration}) must be longer than --warmup ({args.warmup})")
+    args.protocols = list(PROTOCOLS) if args.protocol == "both" else [args.protocol]
     args.only = [] if args.only == "none" else [x.strip() for x in args.only.split(",")]
     for x in args.only:
         if x not in ("ringcast", "nginx"):
@@ -875,6 +951,22 @@ def main(argv):
         raise Fatal("--server-cpu and --load-cpu must differ")
     if not shutil.which("taskset"):
         raise Fatal("taskset not found (util-linux)")
+
+    notes = []
+    if "nginx" in args.only and "http-flv" in args.protocols:
+        if "rtmp" in args.protocols:
+            notes.append("nginx-rtmp is measured with RTMP players only (it has no HTTP-FLV): "
+                         "its HTTP-FLV runs are skipped")
+        else:
+            args.only.remove("nginx")
+            notes.append("nginx-rtmp skipped: it has no HTTP-FLV, and --protocol http-flv asks "
+                         "for HTTP-FLV players only")
+        log(notes[-1])
+    if args.server and "rtmp" not in args.protocols:
+        raise Fatal("--server ones are measured with RTMP players only; --protocol http-flv "
+                    "leaves them nothing to run (use --protocol both)")
+    if args.server and "http-flv" in args.protocols:
+        notes.append("--server ones are measured with RTMP players only")
 
     # Resolve every binary before starting anything.
     load = find_exe(args.load, LOAD_CANDIDATES, "ringcast-load", "the load client (ringcast-load)")
@@ -926,11 +1018,16 @@ def main(argv):
             module = rtmp_module_path()
         except Fatal:
             module = ""
-    values = {"MAXCONN": maxconn, "NOFILE": nofile, "RTMP_MODULE": module, "VHOST": ""}
+    values = {"MAXCONN": maxconn, "NOFILE": nofile, "RTMP_MODULE": module, "VHOST": "",
+              "HTTP_SERVER": ""}
 
     command = shlex.join(["python3", os.path.relpath(os.path.abspath(sys.argv[0]), REPO)]
                          + list(argv))
+    series = [series_label({"server": s.name, "protocol": p})
+              for s in servers for p in args.protocols if p in s.protocols]
     report = {
+        "title": {"rtmp": "RTMP density", "http-flv": "HTTP-FLV density",
+                  "both": "RTMP and HTTP-FLV density"}[args.protocol],
         "date": date,
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "command": command,
@@ -938,43 +1035,49 @@ def main(argv):
         "machine": machine_info(),
         "versions": versions,
         "settings": {"players": args.players, "duration": args.duration, "warmup": args.warmup,
-                     "ramp": args.ramp, "profile": args.profile, "server_cpu": args.server_cpu,
+                     "ramp": args.ramp, "profile": args.profile, "protocols": args.protocols,
+                     "server_cpu": args.server_cpu,
                      "load_cpu": args.load_cpu, "nofile": nofile, "max_connections": maxconn,
                      "settle_s": args.settle, "media": media_info(media),
                      "run_dir": os.path.relpath(rundir, REPO)},
         "servers": [s.name for s in servers],
-        "server_list": [{"name": s.name, "kind": s.kind, "note": s.note,
+        "series": series,
+        "notes": notes,
+        "server_list": [{"name": s.name, "kind": s.kind, "note": s.note, "protocols": s.protocols,
                          "conf": s.conf_template or "(none)", "argv": s.argv_template}
                         for s in servers],
         "custom_servers": {s.name: shlex.join(s.argv_template) for s in servers
                            if s.kind == "custom"},
         "runs": [],
     }
-    est = sum(len(servers) * (n / args.ramp + args.duration + args.settle + 4)
+    est = sum(len(series) * (n / args.ramp + args.duration + args.settle + 4)
               for n in args.players)
-    log(f"{len(servers)} servers x {len(args.players)} player counts, about {est / 60:.1f} min; "
-        f"logs in {os.path.relpath(rundir, REPO)}")
+    log(f"{len(series)} server/protocol series x {len(args.players)} player counts, about "
+        f"{est / 60:.1f} min; logs in {os.path.relpath(rundir, REPO)}")
 
     interrupted = None
     try:
         for n in args.players:
             for server in servers:
-                if server.failed_to_start:
-                    report["runs"].append({"server": server.name, "players": n, "ok": False,
-                                           "errors": [f"skipped: {server.name} failed to start "
-                                                      f"earlier"]})
-                    continue
-                log(f"{server.name} N={n}: start")
-                rec = measure(args, server, n, load, media, rundir, values)
-                report["runs"].append(rec)
-                ld = rec.get("load") or {}
-                log(f"{server.name} N={n}: {'ok' if rec['ok'] else 'NOT OK'}; "
-                    f"cpu/GB {fmt(rec.get('cpu_s_per_gb'), 2)}, lagging "
-                    f"{fmt(ld.get('players_lagging_500ms'))}, rss/player "
-                    f"{fmt(rec.get('rss_per_player_kib'))} KiB")
-                for e in rec["errors"]:
-                    log(f"  error: {e}")
-                time.sleep(1.0)
+                for protocol in [p for p in args.protocols if p in server.protocols]:
+                    label = series_label({"server": server.name, "protocol": protocol})
+                    if server.failed_to_start:
+                        report["runs"].append({"server": server.name, "protocol": protocol,
+                                               "players": n, "ok": False,
+                                               "errors": [f"skipped: {server.name} failed to "
+                                                          f"start earlier"]})
+                        continue
+                    log(f"{label} N={n}: start")
+                    rec = measure(args, server, n, load, media, rundir, values, protocol)
+                    report["runs"].append(rec)
+                    ld = rec.get("load") or {}
+                    log(f"{label} N={n}: {'ok' if rec['ok'] else 'NOT OK'}; "
+                        f"cpu/GB {fmt(rec.get('cpu_s_per_gb'), 2)}, lagging "
+                        f"{fmt(ld.get('players_lagging_500ms'))}, rss/player "
+                        f"{fmt(rec.get('rss_per_player_kib'))} KiB")
+                    for e in rec["errors"]:
+                        log(f"  error: {e}")
+                    time.sleep(1.0)
     except KeyboardInterrupt as e:
         interrupted = str(e) or "interrupted"
         log(f"interrupted ({interrupted}); writing what was measured")
@@ -987,16 +1090,16 @@ def main(argv):
     if interrupted:
         report["interrupted"] = interrupted
     report["largest_lag_free_n"] = {
-        s.name: max((r["players"] for r in report["runs"]
-                     if r["server"] == s.name and r.get("ok")), default=None)
-        for s in servers}
+        label: max((r["players"] for r in report["runs"]
+                    if series_label(r) == label and r.get("ok")), default=None)
+        for label in series}
     report["rss_slope"] = {}
-    for s in servers:
+    for label in series:
         pts = sorted((r["players"], r["rss_warm_kib"]) for r in report["runs"]
-                     if r["server"] == s.name and r.get("rss_warm_kib") is not None
+                     if series_label(r) == label and r.get("rss_warm_kib") is not None
                      and (r.get("load") or {}).get("connected") == r["players"])
         if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
-            report["rss_slope"][s.name] = {
+            report["rss_slope"][label] = {
                 "from": pts[0][0], "to": pts[-1][0],
                 "kib_per_player": round((pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0]), 2)}
     write_report(report, md_path, json_path)

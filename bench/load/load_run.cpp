@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "core/clock.h"
+#include "load/http_flv_player.h"
+#include "load/rtmp_player.h"
 
 namespace ringcast::load {
 namespace {
@@ -80,6 +82,10 @@ bool LoadRun::setup(std::string& error) {
     if (options_.play && !resolve_rtmp_url(*options_.play, options_.allow_remote, play_address_, error)) {
         return false;
     }
+    if (options_.play_http &&
+        !resolve_host(options_.play_http->host, options_.play_http->port, options_.allow_remote, play_address_, error)) {
+        return false;
+    }
     auto ring = uring::Ring::create({.sq_entries = 4096, .cq_entries = 32768, .allow_defer_taskrun = true});
     if (!ring) {
         error = "io_uring: " + std::string(ring.error().describe());
@@ -93,12 +99,14 @@ bool LoadRun::setup(std::string& error) {
             buffers_ = std::move(*buffers);
         }
     }
-    if (options_.play) {
+    if (has_players(options_)) {
         context_.emplace(PlayerContext{.reactor = *reactor_,
                                        .buffers = buffers_.get(),
                                        .address = play_address_,
-                                       .url = *options_.play,
+                                       .rtmp_url = options_.play ? &*options_.play : nullptr,
+                                       .http_url = options_.play_http ? &*options_.play_http : nullptr,
                                        .stats = stats_});
+        players_.reserve(options_.players);
     }
     return true;
 }
@@ -148,7 +156,7 @@ int LoadRun::run() {
 
 void LoadRun::begin_ramp() {
     ramp_start_ns_ = core::monotonic_ns();
-    if (!options_.play) {
+    if (!has_players(options_)) {
         ramp_done();
         return;
     }
@@ -161,8 +169,13 @@ void LoadRun::ramp_tick() {
     const auto due = static_cast<std::uint64_t>(std::floor(elapsed * options_.ramp_per_s)) + 1;
     const auto target = static_cast<std::size_t>(std::min<std::uint64_t>(due, options_.players));
     while (players_.size() < target) {
-        players_.emplace_back(*context_, static_cast<std::uint32_t>(players_.size()));
-        players_.back().start();
+        const auto index = static_cast<std::uint32_t>(players_.size());
+        if (context_->http_url != nullptr) {
+            players_.push_back(std::make_unique<HttpFlvPlayer>(*context_, index));
+        } else {
+            players_.push_back(std::make_unique<RtmpPlayer>(*context_, index));
+        }
+        players_.back()->start();
     }
     if (players_.size() == options_.players) {
         ramp_done();
@@ -222,7 +235,7 @@ void LoadRun::progress_tick() {
                  "[%6.1fs] players %u playing, %u connected, %u failed (%u/%u started) | %8.1f Mbit/s | "
                  "latency p50 %6.1f p99 %6.1f ms (%llu samples)%s%s\n",
                  ns_seconds(now - start_ns_), stats_.players_playing, stats_.players_connected, stats_.players_failed,
-                 stats_.players_started, options_.play ? options_.players : 0, mbps, lat.percentile(0.5),
+                 stats_.players_started, has_players(options_) ? options_.players : 0, mbps, lat.percentile(0.5),
                  lat.percentile(0.99), static_cast<unsigned long long>(lat.count()),
                  warmup_end_ns_ == 0 && ramp_end_ns_ != 0 ? " warmup" : "", publisher_line().c_str());
     stats_.bytes_this_second = 0;
@@ -243,9 +256,10 @@ std::string LoadRun::publisher_line() const {
 
 Report LoadRun::build_report() {
     Report r;
-    r.players = options_.play ? options_.players : 0;
+    r.players = has_players(options_) ? options_.players : 0;
     std::vector<double> startups;
-    for (RtmpPlayer& player : players_) {
+    for (const auto& owned : players_) {
+        const Player& player = *owned;
         if (!player.reached_playing() && !player.failed()) {
             // Never got going: a failure as much as a refused connect.
             ++stats_.players_failed;
@@ -314,12 +328,12 @@ bool LoadRun::close_all() {
     if (publisher_) {
         publisher_->stop();
     }
-    for (RtmpPlayer& player : players_) {
-        player.stop();
+    for (const auto& player : players_) {
+        player->stop();
     }
     auto all_closed = [this] {
         return (!publisher_ || publisher_->closed()) &&
-               std::all_of(players_.begin(), players_.end(), [](const RtmpPlayer& p) { return p.closed(); });
+               std::all_of(players_.begin(), players_.end(), [](const auto& p) { return p->closed(); });
     };
     return reactor_->run_until(all_closed, kCloseDrainMs);
 }

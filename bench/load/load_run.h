@@ -1,19 +1,19 @@
 #pragma once
 // One load run on one thread and one ring: the publisher (if any) starts first; once it
-// publishes, players connect at the ramp rate; the measured period starts when the last one
+// publishes, players (RTMP or HTTP-FLV, by the --play URL) connect at the ramp rate; the measured period starts when the last one
 // has been started, the warmup is cut from its beginning, and the run stops after --duration
 // or on SIGINT, writes the JSON report, and closes every connection.
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/buffer.h"
 #include "load/flv_reader.h"
 #include "load/options.h"
-#include "load/rtmp_player.h"
+#include "load/player.h"
 #include "load/rtmp_publisher.h"
 #include "load/stats.h"
 #include "uring/buf_ring.h"
@@ -64,7 +64,7 @@ private:
     FlvFile flv_;
     RunStats stats_;
     std::optional<PlayerContext> context_;
-    std::deque<RtmpPlayer> players_;  // a deque: players never move once started
+    std::vector<std::unique_ptr<Player>> players_;  // RTMP or HTTP-FLV players, never moved
     std::unique_ptr<RtmpPublisher> publisher_;
 
     uring::Timer ramp_timer_;

@@ -29,7 +29,9 @@ const char* usage() {
            "\n"
            "  --publish URL      publish FILE to URL in real time, looping forever (rtmp://HOST[:PORT]/APP/STREAM)\n"
            "  --flv FILE         the FLV file to publish\n"
-           "  --play URL         play URL with --players N connections (default 1)\n"
+           "  --play URL         play URL with --players N connections (default 1): RTMP players for\n"
+           "                     rtmp://HOST[:PORT]/APP/STREAM, HTTP-FLV players for http://HOST[:PORT]/PATH\n"
+           "                     (e.g. http://127.0.0.1:8080/live/stream.flv)\n"
            "  --ramp N           players connected per second (default 500)\n"
            "  --duration S       run S seconds after the last player connected (default 30)\n"
            "  --warmup S         leave the first S of those seconds out of latency and mbps (default 5)\n"
@@ -106,7 +108,12 @@ ParseOutcome parse_options(int argc, char** argv, LoadOptions& out, std::string&
         error = "--flv needs --publish URL";
         return ParseOutcome::error;
     }
-    if (!play_url.empty()) {
+    if (play_url.starts_with("http://")) {
+        out.play_http.emplace();
+        if (!parse_http_url(play_url, *out.play_http, error)) {
+            return ParseOutcome::error;
+        }
+    } else if (!play_url.empty()) {
         out.play.emplace();
         if (!parse_rtmp_url(play_url, *out.play, error)) {
             return ParseOutcome::error;

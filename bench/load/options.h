@@ -13,7 +13,8 @@ namespace ringcast::load {
 struct LoadOptions {
     std::optional<RtmpUrl> publish;
     std::string flv;
-    std::optional<RtmpUrl> play;
+    std::optional<RtmpUrl> play;       // --play rtmp://...: RTMP players
+    std::optional<HttpUrl> play_http;  // --play http://...: HTTP-FLV players
     std::uint32_t players = 1;
     double ramp_per_s = 500;
     double duration_s = 30;
@@ -21,6 +22,8 @@ struct LoadOptions {
     std::string json_path;  // empty: stdout
     bool allow_remote = false;
 };
+
+inline bool has_players(const LoadOptions& options) { return options.play || options.play_http; }
 
 enum class ParseOutcome : std::uint8_t { run, help, error };
 
