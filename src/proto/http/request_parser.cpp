@@ -6,14 +6,15 @@
 //    but HTAB (a CR or NUL kept in a value could split a response that echoes it), and every CR
 //    outside data to be followed by LF (where a proxy in front would see a different message
 //    boundary, requests can be smuggled). Raw bytes >= 0x80 in the target pass, as in nginx
-//    and SRS.
+//    and SRS. One quirk errs the safe way and stays: a field whose name only starts with
+//    "Transfer-Encoding" makes the library demand a chunked Transfer-Encoding (else 400).
 //  - Its one bound is 80 KiB of head. Ours are per part and exact: before each call,
 //    next_window() works out how far the library may read without crossing a bound and hands it
 //    no more; if the request has not moved on when that window is read and a byte is left, that
-//    byte is past the bound. So a bound trips at the same byte whatever the split. Checks made
-//    in callbacks run when the library flushes data, which does depend on the split, so they
-//    are only ever 400s (the library's own errors are 400s too), or 413s on chunk sizes that
-//    the library reports at a fixed byte.
+//    byte is past the bound. So a bound trips at the same byte whatever the split. Checks of
+//    data in callbacks run when the library flushes it, which does depend on the split, so they
+//    are all 400s, like the library's own errors; the other checks run at fixed bytes (the end
+//    of the head, a chunk size line).
 //  - It may read several requests in one call. We pause it where the head ends (to count head
 //    bytes exactly, and to check the head before reading any body) and where each message ends
 //    (to deliver it, and to stop after a request that ends the connection: in strict builds

@@ -99,6 +99,10 @@ struct HttpRequestLimits {
 /// After a request whose keep_alive is false or whose upgrade is true, the parser is finished:
 /// RFC 9112 section 9.6 forbids processing later requests, so later bytes are consumed and
 /// dropped. The server answers that request and closes.
+///
+/// A request is delivered once its body has arrived, so `Expect: 100-continue` cannot be
+/// answered before the body; clients that send it (curl, for large bodies) wait a second and
+/// then send the body anyway.
 class HttpRequestParser {
 public:
     explicit HttpRequestParser(HttpRequestLimits limits = {});
