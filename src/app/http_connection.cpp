@@ -14,19 +14,6 @@ namespace {
 
 constexpr std::string_view kDefaultVhost = "__defaultVhost__";
 
-std::string_view reason_phrase(int status) {
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    default: return "Error";
-    }
-}
-
 /// Matches `path` against a mount path with [app] and [stream] placeholders, each one or more
 /// characters other than '/'.
 bool match_mount_path(std::string_view pattern, std::string_view path, std::string& app, std::string& stream) {
@@ -139,7 +126,7 @@ void HttpConnection::on_data(std::span<const std::uint8_t> bytes) {
     }
     if (const int code = parser_.error_status(); code != 0 && !feed_) {
         RC_WARN("{} from {}; answering {}", status.error().describe(), peer_, code);
-        send_head(code, "text/plain", 0, false);
+        send_head(code, "text/plain", proto::http::BodyFraming::content_length, false);
         close_when_drained_ = true;
         return;
     }
@@ -156,7 +143,8 @@ core::Status HttpConnection::on_request(proto::http::HttpRequest&& request) {
     using proto::http::HttpMethod;
     const bool keep_alive = request.keep_alive;
     if (request.method != HttpMethod::get && request.method != HttpMethod::head) {
-        send_head(405, "text/plain", 0, keep_alive, "Allow: GET, HEAD\r\n");
+        const proto::http::HeaderField allow[] = {{"Allow", "GET, HEAD"}};
+        send_head(405, "text/plain", proto::http::BodyFraming::content_length, keep_alive, allow);
         close_when_drained_ = !keep_alive;
         return {};
     }
@@ -164,12 +152,12 @@ core::Status HttpConnection::on_request(proto::http::HttpRequest&& request) {
     std::optional<std::string> key = match_http_flv_mount(shard_.config(), host, request.path);
     if (!key) {
         RC_TRACE("{} {}: 404", request.method_name, request.target);
-        send_head(404, "text/plain", 0, keep_alive);
+        send_head(404, "text/plain", proto::http::BodyFraming::content_length, keep_alive);
         close_when_drained_ = !keep_alive;
         return {};
     }
     if (request.method == HttpMethod::head) {
-        send_head(200, "video/x-flv", -1, false);
+        send_head(200, "video/x-flv", proto::http::BodyFraming::until_close, false);
         close_when_drained_ = true;
         return {};
     }
@@ -182,7 +170,8 @@ void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::str
     // HTTP/1.1 gets chunked framing (a client can tell a cut stream from its end); HTTP/1.0 a
     // body that ends with the connection.
     chunked_ = request.version_minor >= 1;
-    send_head(200, "video/x-flv", -1, chunked_, chunked_ ? "Transfer-Encoding: chunked\r\n" : "");
+    send_head(200, "video/x-flv",
+              chunked_ ? proto::http::BodyFraming::chunked : proto::http::BodyFraming::until_close, chunked_);
     core::Buffer header = media::flv_file_header(true, true);
     if (chunked_) {
         send_bytes(fmt::format("{:x}\r\n", header.size()));
@@ -206,20 +195,20 @@ void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::str
     shard_.streams().play(stream_key_, *this);
 }
 
-void HttpConnection::send_head(int status, std::string_view content_type, long long content_length, bool keep_alive,
-                               std::string_view extra_headers) {
-    fmt::memory_buffer head;
-    auto out = std::back_inserter(head);
-    fmt::format_to(out, "HTTP/1.1 {} {}\r\nServer: ringcast/{}\r\nContent-Type: {}\r\n", status, reason_phrase(status),
-                   RINGCAST_VERSION, content_type);
-    if (content_length >= 0) {
-        fmt::format_to(out, "Content-Length: {}\r\n", content_length);
-    }
-    if (shard_.config().http_server.crossdomain) {
-        fmt::format_to(out, "Access-Control-Allow-Origin: *\r\n");
-    }
-    fmt::format_to(out, "Connection: {}\r\n{}\r\n", keep_alive ? "Keep-Alive" : "close", extra_headers);
-    send_bytes({head.data(), head.size()});
+void HttpConnection::send_head(int status, std::string_view content_type, proto::http::BodyFraming framing,
+                               bool keep_alive, std::span<const proto::http::HeaderField> extra_headers) {
+    proto::http::HttpResponseHead head;
+    head.status = static_cast<std::uint16_t>(status);
+    head.framing = framing;
+    head.content_length = 0;
+    head.content_type = content_type;
+    head.keep_alive = keep_alive;
+    head.cors = shard_.config().http_server.crossdomain;
+    head.headers = extra_headers;
+    std::vector<std::uint8_t> bytes;
+    proto::http::write_response_head(head, bytes);
+    core::Buffer buffer = core::Buffer::copy_of(std::span<const std::uint8_t>(bytes));
+    stream_.send(buffer.slice(0, buffer.size()));
 }
 
 void HttpConnection::send_bytes(std::string_view bytes) {

@@ -12,6 +12,7 @@
 #include "app/player_feed.h"
 #include "media/stream.h"
 #include "proto/http/request_parser.h"
+#include "proto/http/response_writer.h"
 #include "uring/tcp_stream.h"
 
 namespace ringcast::app {
@@ -56,9 +57,9 @@ public:
 private:
     core::Status on_request(proto::http::HttpRequest&& request);
     void start_flv(const proto::http::HttpRequest& request, std::string stream_key);
-    /// Status line and headers; `content_length` < 0: none (a live body).
-    void send_head(int status, std::string_view content_type, long long content_length, bool keep_alive,
-                   std::string_view extra_headers = {});
+    /// Status line and headers (an empty body for content_length framing).
+    void send_head(int status, std::string_view content_type, proto::http::BodyFraming framing, bool keep_alive,
+                   std::span<const proto::http::HeaderField> extra_headers = {});
     void send_bytes(std::string_view bytes);
     void on_idle_timer();
     // PlayerFeed::Writer
