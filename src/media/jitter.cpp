@@ -13,13 +13,16 @@ std::uint32_t JitterCorrector::correct(std::uint32_t timestamp_ms) {
         if (!started_) {
             started_ = true;
             last_input_ms_ = input;
+            zero_offset_ms_ = last_output_ms_ < 0 ? 0 : last_output_ms_ + kDefaultFrameMs;
         }
-        return static_cast<std::uint32_t>(input - last_input_ms_);
+        last_output_ms_ = std::max<std::int64_t>(0, input - last_input_ms_ + zero_offset_ms_);
+        return static_cast<std::uint32_t>(last_output_ms_);
     case JitterMode::full: break;
     }
     std::int64_t delta = input - last_input_ms_;
     if (!started_ || delta < -kJitterMaxMs || delta > kJitterMaxMs) {
-        delta = started_ ? kDefaultFrameMs : 0;
+        // A new stream starts at 0; a new publisher of it goes on one step after the last one.
+        delta = last_output_ms_ < 0 ? 0 : kDefaultFrameMs;
     }
     started_ = true;
     last_output_ms_ = std::max<std::int64_t>(0, last_output_ms_ + delta);
@@ -28,8 +31,9 @@ std::uint32_t JitterCorrector::correct(std::uint32_t timestamp_ms) {
 }
 
 void JitterCorrector::reset() {
+    // The output keeps going from where it was: players that stay attached across a republish
+    // never see time go back (SRS keeps a jitter per player for the same effect).
     last_input_ms_ = 0;
-    last_output_ms_ = -1;
     started_ = false;
 }
 

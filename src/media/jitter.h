@@ -23,13 +23,14 @@ public:
     void set_mode(JitterMode mode) { mode_ = mode; }
     /// Returns the corrected timestamp of an audio/video frame.
     std::uint32_t correct(std::uint32_t timestamp_ms);
-    /// Forget the history (a new publisher).
+    /// A new publisher: its own timestamps start over, the output continues after the last one.
     void reset();
 
 private:
     JitterMode mode_;
     std::int64_t last_input_ms_ = 0;
-    std::int64_t last_output_ms_ = -1;
+    std::int64_t last_output_ms_ = -1;  // -1: nothing output yet
+    std::int64_t zero_offset_ms_ = 0;
     bool started_ = false;
 };
 

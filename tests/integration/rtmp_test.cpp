@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 
 #include "integration/harness.h"
 #include "integration/media_files.h"
+#include "integration/rtmp_client.h"
 #include "integration/ringcast_server.h"
 
 namespace ringcast::test {
@@ -193,6 +195,19 @@ TEST(Rtmp, PlayersStayAttachedAcrossARepublish) {
     Process first = publish(server.url("live/re"), 4);
     std::this_thread::sleep_for(1500ms);
     Process player = record(server.url("live/re"), out, 8);
+    // A raw player too: ffmpeg's recorder would smooth a timestamp jump over in its file.
+    int raw = start_raw_player(server.port(), "live", "re");
+    ASSERT_GE(raw, 0);
+    std::vector<std::uint32_t> raw_video_timestamps;
+    std::thread raw_reader([&] {
+        RtmpReader reader(raw);
+        auto end = std::chrono::steady_clock::now() + 12s;
+        while (std::chrono::steady_clock::now() < end && !reader.closed()) {
+            if (auto m = reader.next(100ms); m && m->type_id == 9) {
+                raw_video_timestamps.push_back(m->timestamp);
+            }
+        }
+    });
     first.wait(15s);
     // ffmpeg exiting does not mean the server has seen the stream end; a publisher that arrives
     // before that is refused (BadName), and ffmpeg's RTMP player then waits forever.
@@ -202,6 +217,7 @@ TEST(Rtmp, PlayersStayAttachedAcrossARepublish) {
         << server.process().err();
     Process second = publish(server.url("live/re"), 10);
     ProcessResult recorded = player.wait(30s);
+    server.process().read_output(200ms);
     ASSERT_EQ(recorded.exit_code, 0) << recorded.err << "\nsecond publisher: " << second.wait(1s).err
                                      << "\nserver: " << server.process().err();
     auto packets = packet_times(out);
@@ -218,6 +234,14 @@ TEST(Rtmp, PlayersStayAttachedAcrossARepublish) {
     EXPECT_EQ(regressions, 0);
     EXPECT_GT(last_video, 5.0) << "the player stopped at the first publisher's end";
     EXPECT_GT(video, 125);
+    raw_reader.join();
+    ::close(raw);
+    ASSERT_GT(raw_video_timestamps.size(), 150u) << "the raw player did not get both publishers";
+    int raw_regressions = 0;
+    for (std::size_t i = 1; i < raw_video_timestamps.size(); ++i) {
+        raw_regressions += raw_video_timestamps[i] < raw_video_timestamps[i - 1];
+    }
+    EXPECT_EQ(raw_regressions, 0) << "time went back across the republish";
 }
 
 TEST(Rtmp, TwentyStreamsOverTwoShardsAllPlayable) {

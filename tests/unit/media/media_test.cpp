@@ -81,6 +81,17 @@ TEST(Jitter, FullKeepsTimeMonotonicAcrossJumps) {
     EXPECT_EQ(jitter.correct(900000), 90u);   // a jump forward too
 }
 
+TEST(Jitter, ANewPublisherContinuesTheTimelineInsteadOfRestartingIt) {
+    for (JitterMode mode : {JitterMode::full, JitterMode::zero}) {
+        JitterCorrector jitter(mode);
+        EXPECT_EQ(jitter.correct(1000), 0u);
+        EXPECT_EQ(jitter.correct(1040), 40u);
+        jitter.reset();  // republish: the encoder starts over at 0
+        EXPECT_EQ(jitter.correct(0), 50u) << "one default step after the last timestamp";
+        EXPECT_EQ(jitter.correct(40), 90u);
+    }
+}
+
 TEST(Jitter, ZeroAndOff) {
     JitterCorrector zero(JitterMode::zero);
     EXPECT_EQ(zero.correct(1000), 0u);
