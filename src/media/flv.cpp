@@ -48,12 +48,15 @@ core::Buffer flv_file_header(bool has_audio, bool has_video) {
     return core::Buffer::copy_of(std::span<const std::uint8_t>(bytes));
 }
 
-core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame) {
+core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame) { return encode_flv_tag(frame, {}, {}); }
+
+core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame, std::span<const std::uint8_t> before,
+                                          std::span<const std::uint8_t> after) {
     const std::size_t size = frame.payload.size();
     if (size > kFlvDataSizeMax) {
         return core::fail(Errc::too_large, "flv: frame larger than a tag's 24-bit DataSize");
     }
-    const std::size_t total = kFlvTagHeaderSize + size + kFlvPreviousTagSizeSize;
+    const std::size_t total = before.size() + kFlvTagHeaderSize + size + kFlvPreviousTagSizeSize + after.size();
     std::uint8_t header[kFlvTagHeaderSize] = {};
     header[0] = static_cast<std::uint8_t>(frame.kind);
     put_u24(header + 1, static_cast<std::uint32_t>(size));
@@ -63,9 +66,11 @@ core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame) {
     put_u32(trailer, static_cast<std::uint32_t>(kFlvTagHeaderSize + size));
     // allocate() gives at least `total` bytes, so the appends cannot fail.
     core::MutableBuffer tag = core::MutableBuffer::allocate(total);
+    (void)tag.append(before);
     (void)tag.append(header);
     (void)tag.append(frame.payload.span());
     (void)tag.append(trailer);
+    (void)tag.append(after);
     return std::move(tag).freeze();
 }
 

@@ -41,6 +41,14 @@ core::Buffer flv_file_header(bool has_audio, bool has_video);
 /// Allocated from BufferPool::current() when the thread has one. Errc::too_large when the
 /// payload exceeds kFlvDataSizeMax (no RTMP message can, but a frame is not bound to RTMP).
 core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame);
+/// The tag with `before` and `after` around it in the same buffer (a transport's framing, e.g.
+/// HTTP chunked encoding), so the payload is copied once.
+core::Result<core::Buffer> encode_flv_tag(const MediaFrame& frame, std::span<const std::uint8_t> before,
+                                          std::span<const std::uint8_t> after);
+/// Bytes of the tag of a payload this size: header, payload, PreviousTagSize.
+constexpr std::size_t flv_tag_size(std::size_t payload_bytes) {
+    return kFlvTagHeaderSize + payload_bytes + kFlvPreviousTagSizeSize;
+}
 
 /// One tag as FlvTagReader hands it out. `payload` is valid only during the callback: it views
 /// the fed bytes when the tag arrived in one piece, else the reader's assembly buffer. Keep it

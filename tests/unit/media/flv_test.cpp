@@ -80,6 +80,20 @@ TEST(FlvTag, TimestampSplitAndByteOrder) {
     EXPECT_EQ(Bytes(mixed.begin() + 4, mixed.begin() + 8), (Bytes{0x34, 0x56, 0x78, 0x12}));
 }
 
+TEST(FlvTag, FramingAroundTheTagInTheSameBuffer) {
+    const MediaFrame f = frame(FrameKind::video, 40, Bytes{0x17, 1, 0, 0, 0, 0xAB});
+    const Bytes before = {'1', '5', '\r', '\n'};
+    const Bytes after = {'\r', '\n'};
+    auto tag = encode_flv_tag(f);
+    auto framed = encode_flv_tag(f, before, after);
+    ASSERT_TRUE(tag && framed);
+    ASSERT_EQ(tag->size(), flv_tag_size(6));
+    Bytes expected = before;
+    expected.insert(expected.end(), tag->data(), tag->data() + tag->size());
+    expected.insert(expected.end(), after.begin(), after.end());
+    EXPECT_EQ(Bytes(framed->data(), framed->data() + framed->size()), expected);
+}
+
 TEST(FlvTag, EmptyPayload) {
     const Bytes expected = {9, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 11};
     MediaFrame f;
