@@ -5,8 +5,28 @@
 namespace ringcast::app {
 
 PlayerFeed::PlayerFeed(uring::Reactor& reactor, Writer& writer, const Settings& settings, std::uint64_t conn_id)
-    : reactor_(reactor), writer_(writer), settings_(settings), conn_id_(conn_id), queue_(settings.queue_length_ms) {
+    : reactor_(reactor),
+      writer_(writer),
+      settings_(settings),
+      conn_id_(conn_id),
+      merge_span_ms_(merge_span_for(settings.mw_latency_ms, conn_id)),
+      queue_(settings.queue_length_ms) {
     merge_timer_.bind<&PlayerFeed::on_merge_timer>(this);
+}
+
+std::uint32_t PlayerFeed::merge_span_for(std::uint32_t mw_latency_ms, std::uint64_t conn_id) {
+    // Every player of a stream sees each frame in the same turn, so players that flushed
+    // together (after a burst from the publisher, or joining in one turn) would flush together
+    // for ever: one turn sending to thousands of sockets every mw_latency (50 ms at 4,000
+    // players) while accepts, handshakes, the publisher and everyone else wait behind it. Each
+    // player gets one of kMergeSpanGroups spans in (3/4 mw_latency, mw_latency]: the groups'
+    // periods differ, so they drift apart after any burst and a turn sends to about one group.
+    // Few groups rather than a span per player: a burst per group is cheaper on the CPU than a
+    // send per frame arrival (fewer wake-ups on both ends), and short enough. No player waits
+    // longer than mw_latency, as SRS promises.
+    const std::uint32_t step_ms = mw_latency_ms / 4 / kMergeSpanGroups;
+    const std::uint64_t mixed = conn_id * 0x9E3779B97F4A7C15ull;  // Fibonacci hashing
+    return mw_latency_ms - static_cast<std::uint32_t>((mixed >> 32) % kMergeSpanGroups) * step_ms;
 }
 
 PlayerFeed::~PlayerFeed() { reactor_.cancel(merge_timer_); }
@@ -33,7 +53,7 @@ bool PlayerFeed::merge_ready() const {
     // SRS, the first frames after play go at once: a player that joins just after a keyframe
     // shows a picture without waiting mw_latency.
     return flushing_ || merge_timer_fired_ || !sent_first_media_ ||
-           (queue_.size() > settings_.mw_msgs && queue_.duration_ms() >= settings_.mw_latency_ms);
+           (queue_.size() > settings_.mw_msgs && queue_.duration_ms() >= merge_span_ms_);
 }
 
 void PlayerFeed::on_merge_timer() {
@@ -59,7 +79,7 @@ void PlayerFeed::pump() {
     }
     if (!merge_ready()) {
         if (!merge_timer_.armed()) {
-            reactor_.arm(merge_timer_, settings_.mw_latency_ms);
+            reactor_.arm(merge_timer_, merge_span_ms_);
         }
         return;
     }

@@ -52,6 +52,11 @@ public:
     [[nodiscard]] std::uint64_t flushes() const { return flushes_; }
     [[nodiscard]] std::uint64_t dropped_frames() const { return queue_.dropped_frames(); }
 
+    static constexpr std::uint32_t kMergeSpanGroups = 8;
+    /// This player's merge span: mw_latency, less one of kMergeSpanGroups steps within a quarter
+    /// of it, chosen by connection.
+    static std::uint32_t merge_span_for(std::uint32_t mw_latency_ms, std::uint64_t conn_id);
+
 private:
     [[nodiscard]] bool merge_ready() const;
     void on_merge_timer();
@@ -62,10 +67,11 @@ private:
     Writer& writer_;
     Settings settings_;
     std::uint64_t conn_id_;
+    std::uint32_t merge_span_ms_;
     media::PlayerQueue queue_;
     // Frames wait until the rule holds or the timer armed at the first waiting frame fires; a
     // flush cut short by a full send queue goes on when it drains (flushing_).
-    uring::Timer merge_timer_;
+    uring::CoarseTimer merge_timer_;
     bool merge_timer_fired_ = false;
     bool flushing_ = false;
     bool sent_first_media_ = false;  // until then frames go at once (startup)

@@ -24,7 +24,7 @@ constexpr unsigned kReapBatchMax = 256;
 
 Timer::~Timer() { assert(!armed() && "a Timer must be canceled before its owner dies"); }
 
-Reactor::Reactor(Ring& ring) : ring_(ring) {
+Reactor::Reactor(Ring& ring) : ring_(ring), wheel_(clock_monotonic_ns()) {
     event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     event_read_.bind<&Reactor::on_event_read>(this);
     refresh_clock();
@@ -100,6 +100,7 @@ bool Reactor::fire_timers() {
         fired = true;
         timer->fn_(timer->owner_);
     }
+    fired |= wheel_.advance(now_ns_);
     return fired;
 }
 
@@ -135,6 +136,7 @@ void Reactor::wait(bool may_sleep, std::uint64_t deadline_ns) {
     if (!timers_.empty()) {
         until = std::min(until, timers_.front()->deadline_ns_);
     }
+    until = std::min(until, wheel_.next_deadline_ns());
     ++stats_.sleeps;
     io_uring_cqe* cqe = nullptr;
     if (until == std::numeric_limits<std::uint64_t>::max()) {

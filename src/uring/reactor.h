@@ -13,6 +13,7 @@
 
 #include "uring/completion.h"
 #include "uring/ring.h"
+#include "uring/timer_wheel.h"
 
 namespace ringcast::uring {
 
@@ -121,7 +122,11 @@ public:
     void arm(Timer& timer, std::uint64_t delay_ms);
     void arm_ns(Timer& timer, std::uint64_t delay_ns);
     void cancel(Timer& timer);
-    [[nodiscard]] std::size_t timers_armed() const { return timers_.size(); }
+    /// Coarse timers (timer_wheel.h): O(1), up to TimerWheel::kTickMs late. For the deadlines
+    /// every connection keeps re-arming.
+    void arm(CoarseTimer& timer, std::uint64_t delay_ms) { wheel_.arm(timer, now_ns_, delay_ms); }
+    void cancel(CoarseTimer& timer) { wheel_.cancel(timer); }
+    [[nodiscard]] std::size_t timers_armed() const { return timers_.size() + wheel_.armed_count(); }
 
     /// Runs fn(ctx) later in this turn (or the next), outside the current call stack: used to free
     /// connections after their last completion without deleting `this` mid-callback.
@@ -162,6 +167,7 @@ private:
     std::vector<Poller*> flushers_;
     std::vector<Timer*> timers_;  // binary min-heap on (deadline, sequence)
     std::uint64_t timer_sequence_ = 0;
+    TimerWheel wheel_;
     std::vector<Deferred> deferred_;
     std::vector<Deferred> deferred_running_;
     std::uint64_t now_ns_ = 0;
