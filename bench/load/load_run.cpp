@@ -258,6 +258,7 @@ Report LoadRun::build_report() {
     Report r;
     r.players = has_players(options_) ? options_.players : 0;
     std::vector<double> startups;
+    std::vector<double> setups;
     for (const auto& owned : players_) {
         const Player& player = *owned;
         if (!player.reached_playing() && !player.failed()) {
@@ -268,6 +269,9 @@ Report LoadRun::build_report() {
         }
         if (auto startup = player.startup_ms()) {
             startups.push_back(*startup);
+        }
+        if (auto setup = player.setup_ms()) {
+            setups.push_back(*setup);
         }
         if (player.max_latency_ms() > kLaggingMs) {
             ++r.players_lagging_500ms;
@@ -290,6 +294,8 @@ Report LoadRun::build_report() {
     r.startup_p50_ms = percentile_of(startups, 0.5);
     r.startup_p95_ms = percentile_of(startups, 0.95);
     r.startup_max_ms = startups.empty() ? 0 : startups.back();  // sorted by percentile_of
+    r.setup_p50_ms = percentile_of(setups, 0.5);
+    r.setup_p95_ms = percentile_of(setups, 0.95);
     r.latency_p50_ms = stats_.latency.percentile(0.5);
     r.latency_p99_ms = stats_.latency.percentile(0.99);
     r.latency_max_ms = stats_.latency.max();

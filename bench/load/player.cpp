@@ -41,6 +41,13 @@ std::optional<double> Player::startup_ms() const {
     return static_cast<double>(first_keyframe_ns_ - connect_start_ns_) / 1e6;
 }
 
+std::optional<double> Player::setup_ms() const {
+    if (playing_ns_ == 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(playing_ns_ - connect_start_ns_) / 1e6;
+}
+
 const char* Player::waiting_for() const {
     if (!started_) {
         return "not started";
@@ -109,6 +116,7 @@ void Player::mark_playing() {
     ++context_.stats.players_playing;
     if (!reached_playing_) {
         reached_playing_ = true;
+        playing_ns_ = core::monotonic_ns();
         ++context_.stats.players_connected;
     }
 }

@@ -54,6 +54,9 @@ public:
     [[nodiscard]] bool failed() const { return failed_; }
     /// TCP connect start to the first video keyframe, once one arrived.
     [[nodiscard]] std::optional<double> startup_ms() const;
+    /// TCP connect start to the server accepting the play (or the first media): the part of
+    /// startup spent in TCP, handshake and commands, before any media is due.
+    [[nodiscard]] std::optional<double> setup_ms() const;
     /// Where a player that never started playing got stuck, for the report.
     [[nodiscard]] const char* waiting_for() const;
     [[nodiscard]] std::uint32_t index() const { return index_; }
@@ -99,6 +102,7 @@ private:
     std::uint32_t last_video_ts_ = 0;
     std::uint32_t last_audio_ts_ = 0;
     std::int64_t connect_start_ns_ = 0;
+    std::int64_t playing_ns_ = 0;
     std::int64_t first_keyframe_ns_ = 0;
     double max_latency_ms_ = 0;
 };

@@ -89,6 +89,7 @@ std::string report_json(const Report& r) {
                    round3(r.mbps));
     fmt::format_to(it, "\"startup_ms\": {{\"p50\": {}, \"p95\": {}, \"max\": {}}}, ", round3(r.startup_p50_ms),
                    round3(r.startup_p95_ms), round3(r.startup_max_ms));
+    fmt::format_to(it, "\"setup_ms\": {{\"p50\": {}, \"p95\": {}}}, ", round3(r.setup_p50_ms), round3(r.setup_p95_ms));
     fmt::format_to(it, "\"latency_ms\": {{\"p50\": {}, \"p99\": {}, \"max\": {}}}, ", round3(r.latency_p50_ms),
                    round3(r.latency_p99_ms), round3(r.latency_max_ms));
     fmt::format_to(it, "\"players_lagging_500ms\": {}, \"timestamp_regressions\": {}, \"errors\": [",

@@ -73,6 +73,8 @@ struct Report {
     double startup_p50_ms = 0;
     double startup_p95_ms = 0;
     double startup_max_ms = 0;
+    double setup_p50_ms = 0;
+    double setup_p95_ms = 0;
     double latency_p50_ms = 0;
     double latency_p99_ms = 0;
     double latency_max_ms = 0;
