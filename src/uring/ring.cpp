@@ -30,6 +30,11 @@ void probe_opcodes(io_uring& ring, RingFeatures& features) {
     if (probe != nullptr) {
         features.send_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC) != 0;
         features.msg_ring = io_uring_opcode_supported(probe, IORING_OP_MSG_RING) != 0;
+        features.file_ops = true;
+        for (int op : {IORING_OP_OPENAT, IORING_OP_STATX, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_CLOSE,
+                       IORING_OP_RENAMEAT, IORING_OP_UNLINKAT, IORING_OP_MKDIRAT}) {
+            features.file_ops = features.file_ops && io_uring_opcode_supported(probe, op) != 0;
+        }
         io_uring_free_probe(probe);
     }
     features.multishot_accept = kernel_at_least(features, 5, 19);
@@ -72,6 +77,7 @@ std::string RingFeatures::describe() const {
     flag(provided_buffer_ring, "buf_ring");
     flag(send_zc, "send_zc");
     flag(msg_ring, "msg_ring");
+    flag(file_ops, "file_ops");
     flag(cqe_skip, "cqe_skip");
     flag(ext_arg, "ext_arg");
     return text;

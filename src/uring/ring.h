@@ -28,6 +28,7 @@ struct RingFeatures {
     bool msg_ring = false;           // 5.18
     bool cqe_skip = false;           // 5.17: IOSQE_CQE_SKIP_SUCCESS
     bool ext_arg = false;            // 5.11: wait with a timeout without an SQE
+    bool file_ops = false;           // 5.15: openat, statx, read, write, close, renameat, unlinkat, mkdirat
     unsigned kernel_major = 0;
     unsigned kernel_minor = 0;
 
