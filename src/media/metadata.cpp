@@ -39,8 +39,14 @@ public:
 
     /// The name string(s), then the properties value; looks up `key` at its top level.
     /// Returns false when the payload is malformed; `found` is then meaningless.
-    bool find(std::string_view key, std::optional<std::string_view>& found) {
-        found.reset();
+    /// The last top-level value of the key, when it is a string or a number.
+    struct Found {
+        std::optional<std::string_view> text;
+        std::optional<double> number;
+    };
+
+    bool find(std::string_view key, Found& found) {
+        found = {};
         std::string_view name;
         if (!marked_string(name)) {
             return false;
@@ -86,7 +92,7 @@ private:
     // Key/value pairs up to and including the object-end marker (or, when end_optional, the end
     // of the input). With `found` set, this is the top level: remember the last `key`.
     bool properties(std::size_t depth, bool end_optional, std::string_view key,
-                    std::optional<std::string_view>* found) {
+                    Found* found) {
         if (depth >= kMetadataMaxDepth) {
             return false;
         }
@@ -103,15 +109,23 @@ private:
                 return false;
             }
             if (found != nullptr && name == key) {
-                std::string_view text;
+                *found = {};  // a later value replaces an earlier one, whatever its type
                 if (marker == kString) {
+                    std::string_view text;
                     if (!utf8(text)) {
                         return false;
                     }
-                    *found = text;
+                    found->text = text;
                     continue;
                 }
-                found->reset();  // a later non-string value replaces an earlier string
+                if (marker == kNumber) {
+                    double number = 0;
+                    if (!in_.read_f64(number)) {
+                        return false;
+                    }
+                    found->number = number;
+                    continue;
+                }
             }
             if (!value_after_marker(marker, depth + 1)) {
                 return false;
@@ -176,12 +190,21 @@ private:
 }  // namespace
 
 std::optional<std::string_view> metadata_string_property(std::span<const std::uint8_t> payload, std::string_view key) {
-    std::optional<std::string_view> found;
+    Walker::Found found;
     Walker walker(payload);
     if (!walker.find(key, found)) {
         return std::nullopt;
     }
-    return found;
+    return found.text;
+}
+
+std::optional<double> metadata_number_property(std::span<const std::uint8_t> payload, std::string_view key) {
+    Walker::Found found;
+    Walker walker(payload);
+    if (!walker.find(key, found)) {
+        return std::nullopt;
+    }
+    return found.number;
 }
 
 bool metadata_requests_atc(std::span<const std::uint8_t> payload) {

@@ -41,6 +41,10 @@ inline constexpr std::size_t kMetadataMaxDepth = 64;
 /// Only the top level counts: a key inside a nested object is not a metadata property.
 std::optional<std::string_view> metadata_string_property(std::span<const std::uint8_t> payload, std::string_view key);
 
+/// The value of the top-level property `key` when it is an AMF0 number (onMetaData's width,
+/// height, framerate...); same rules as metadata_string_property.
+std::optional<double> metadata_number_property(std::span<const std::uint8_t> payload, std::string_view key);
+
 /// SRS atc_auto: whether the metadata's "bravo_atc" is the string "true" (exactly: not "TRUE",
 /// not the boolean true, as SRS's `prop->is_string() && prop->to_str() == "true"`).
 bool metadata_requests_atc(std::span<const std::uint8_t> payload);

@@ -93,6 +93,16 @@ TEST(Metadata, BravoAtcTrueInEcmaArray) {
     EXPECT_EQ(metadata_string_property(ffmpeg_like("true").bytes(), "encoder"), "Lavf60.3.100");
 }
 
+TEST(Metadata, NumberPropertiesForTheApiSize) {
+    EXPECT_EQ(metadata_number_property(ffmpeg_like("true").bytes(), "width"), 1280.0);
+    EXPECT_EQ(metadata_number_property(ffmpeg_like("true").bytes(), "height"), std::nullopt);
+    EXPECT_EQ(metadata_number_property(ffmpeg_like("true").bytes(), "encoder"), std::nullopt);  // a string
+    EXPECT_EQ(metadata_string_property(ffmpeg_like("true").bytes(), "width"), std::nullopt);   // a number
+    Amf replaced;
+    replaced.str("onMetaData").object().key("height").number(360).key("height").str("tall").end();
+    EXPECT_EQ(metadata_number_property(replaced.bytes(), "height"), std::nullopt);  // the last one counts
+}
+
 TEST(Metadata, BravoAtcTrueInObject) {
     Amf a;
     a.str("onMetaData").object().key("bravo_atc").str("true").end();
