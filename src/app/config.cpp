@@ -7,7 +7,10 @@
 #include <charconv>
 #include <cstdlib>
 #include <climits>
+#include <cmath>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "app/config_legacy.h"
 #include "app/config_schema.h"
@@ -25,6 +28,8 @@ constexpr int chunk_size_min = 128;  // RTMP's own bounds (SRS_CONSTS_RTMP_MIN/M
 constexpr int chunk_size_max = 65536;
 constexpr std::uint16_t rtmp_default_port = 1935;
 constexpr std::uint16_t http_default_port = 8080;  // SRS's http_server default
+constexpr std::uint16_t http_api_default_port = 1985;
+constexpr std::uint16_t exporter_default_port = 9972;
 
 [[noreturn]] void fail(const ConfDirective& d, const std::string& reason) { throw ConfigError(d.file, d.line, reason); }
 
@@ -70,7 +75,9 @@ void expect_args(const ConfDirective& d, std::size_t count_min, std::size_t coun
         fail(d, "directive \"" + d.name + "\" takes no block");
     }
     if (d.args.size() < count_min || d.args.size() > count_max) {
-        std::string wanted = count_min == count_max ? std::to_string(count_min) : std::to_string(count_min) + " or more";
+        std::string wanted = count_min == count_max ? std::to_string(count_min)
+                             : count_max == SIZE_MAX ? std::to_string(count_min) + " or more"
+                                                     : std::to_string(count_min) + " or " + std::to_string(count_max);
         fail(d, "directive \"" + d.name + "\" takes " + wanted + " argument" + (count_max == 1 ? "" : "s") + ", got " +
                     std::to_string(d.args.size()));
     }
@@ -217,6 +224,51 @@ HttpServerConfig http_server_section(const ConfDirective& root, std::vector<std:
     return http;
 }
 
+HttpApiConfig http_api_section(const ConfDirective& root, std::vector<std::string>& warnings) {
+    HttpApiConfig api;
+    api.listen = {ListenEndpoint{"0.0.0.0", http_api_default_port, false}};
+    const ConfDirective* section = first_of(root, "http_api", warnings);
+    if (section == nullptr) {
+        return api;
+    }
+    expect_block(*section, 0);
+    if (const ConfDirective* d = first_of(*section, "enabled", warnings)) {
+        api.enabled = switch_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "listen", warnings)) {
+        api.listen = listen_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "crossdomain", warnings)) {
+        api.crossdomain = switch_value(*d);
+    }
+    return api;
+}
+
+ExporterConfig exporter_section(const ConfDirective& root, std::vector<std::string>& warnings) {
+    ExporterConfig exporter;
+    exporter.listen = {ListenEndpoint{"0.0.0.0", exporter_default_port, false}};
+    const ConfDirective* section = first_of(root, "exporter", warnings);
+    if (section == nullptr) {
+        return exporter;
+    }
+    expect_block(*section, 0);
+    if (const ConfDirective* d = first_of(*section, "enabled", warnings)) {
+        exporter.enabled = switch_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "listen", warnings)) {
+        exporter.listen = listen_value(*d);
+    }
+    if (const ConfDirective* d = first_of(*section, "label", warnings)) {
+        expect_args(*d, 1, 1);
+        exporter.label = d->arg(0);
+    }
+    if (const ConfDirective* d = first_of(*section, "tag", warnings)) {
+        expect_args(*d, 1, 1);
+        exporter.tag = d->arg(0);
+    }
+    return exporter;
+}
+
 HttpRemuxConfig http_remux_section(const ConfDirective& d, std::vector<std::string>& warnings) {
     expect_block(d, 0);
     HttpRemuxConfig remux;
@@ -312,6 +364,107 @@ PublishConfig publish_section(const ConfDirective& d, std::vector<std::string>& 
     return publish;
 }
 
+// ---- hls ------------------------------------------------------------------------------------
+
+constexpr double hls_fragment_s_max = 3600;         // one segment an hour is already absurd
+constexpr double hls_window_s_max = 30 * 86400;     // the playlist also bounds its segment count
+constexpr double hls_dispose_s_max = 365 * 86400;
+constexpr double hls_ratio_max = 1000;
+constexpr int hls_nb_notify_max = 1 << 20;
+
+// SRS reads these with atof; we insist on a whole number literal and a range.
+double hls_number_value(const ConfDirective& d, double value_min, double value_max, bool min_exclusive,
+                        const std::string& expected) {
+    expect_args(d, 1, 1);
+    const std::string& text = d.arg(0);
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    const bool above_min = min_exclusive ? value > value_min : value >= value_min;
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || !above_min || value > value_max) {
+        fail_value(d, expected);
+    }
+    return value;
+}
+
+std::int64_t hls_seconds_ms(const ConfDirective& d, double value_min, double value_max, bool min_exclusive) {
+    const std::string expected = std::string("seconds ") + (min_exclusive ? "above " : "from ") +
+                                 fmt::format("{:g}", value_min) + " to " + fmt::format("{:g}", value_max);
+    const double seconds = hls_number_value(d, value_min, value_max, min_exclusive, expected);
+    const std::int64_t ms = std::llround(seconds * 1000);
+    if (min_exclusive && ms <= 0) {
+        fail_value(d, expected + " (at least 1 ms)");
+    }
+    return ms;
+}
+
+HlsOnError hls_on_error_value(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_args(d, 1, 1);
+    if (d.arg(0) == "continue") {
+        return HlsOnError::continue_;
+    }
+    if (d.arg(0) == "ignore") {
+        return HlsOnError::ignore;
+    }
+    if (d.arg(0) == "disconnect") {
+        warnings.push_back(d.where() + ": hls_on_error disconnect does not disconnect the publisher in ringcast yet; "
+                                       "HLS stops for that publish instead (as with ignore)");
+        return HlsOnError::disconnect;
+    }
+    fail_value(d, "continue, ignore or disconnect");
+}
+
+HlsConfig hls_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    HlsConfig hls;
+    if (const ConfDirective* c = first_of(d, "enabled", warnings)) {
+        hls.enabled = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_fragment", warnings)) {
+        hls.fragment_ms = hls_seconds_ms(*c, 0, hls_fragment_s_max, true);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_td_ratio", warnings)) {
+        hls.td_ratio = hls_number_value(*c, 0, hls_ratio_max, true, fmt::format("a ratio above 0 to {:g}", hls_ratio_max));
+    }
+    if (const ConfDirective* c = first_of(d, "hls_aof_ratio", warnings)) {
+        hls.aof_ratio = hls_number_value(*c, 0, hls_ratio_max, true, fmt::format("a ratio above 0 to {:g}", hls_ratio_max));
+    }
+    if (const ConfDirective* c = first_of(d, "hls_window", warnings)) {
+        hls.window_ms = hls_seconds_ms(*c, 0, hls_window_s_max, false);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_on_error", warnings)) {
+        hls.on_error = hls_on_error_value(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_path", warnings)) {
+        hls.path = string_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_m3u8_file", warnings)) {
+        hls.m3u8_file = string_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_ts_file", warnings)) {
+        hls.ts_file = string_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_entry_prefix", warnings)) {
+        expect_args(*c, 0, 1);  // SRS: `hls_entry_prefix;` is the empty default
+        hls.entry_prefix = c->arg(0);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_cleanup", warnings)) {
+        hls.cleanup = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_dispose", warnings)) {
+        hls.dispose_ms = hls_seconds_ms(*c, 0, hls_dispose_s_max, false);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_wait_keyframe", warnings)) {
+        hls.wait_keyframe = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_ts_floor", warnings)) {
+        hls.ts_floor = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "hls_nb_notify", warnings)) {
+        hls.nb_notify = int_value(*c, 0, hls_nb_notify_max);
+    }
+    return hls;
+}
+
 VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warnings) {
     expect_block(d, 1);
     VhostConfig vhost;
@@ -351,6 +504,9 @@ VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warn
     }
     if (const ConfDirective* c = first_of(d, "http_remux", warnings)) {
         vhost.http_remux = http_remux_section(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "hls", warnings)) {
+        vhost.hls = hls_section(*c, warnings);
     }
     return vhost;
 }
@@ -492,9 +648,25 @@ LoadedConfig build_config(ConfDirective& root) {
     log_section(root, config, loaded.warnings);
     config.rtmp = rtmp_section(root, loaded.warnings);
     config.http_server = http_server_section(root, loaded.warnings);
+    config.http_api = http_api_section(root, loaded.warnings);
+    config.exporter = exporter_section(root, loaded.warnings);
     config.vhosts = vhosts_section(root, loaded.warnings);
     cross_checks(root, config);
     return loaded;
+}
+
+bool Config::api_shares_http_server() const {
+    if (!http_server.enabled || !http_api.enabled) {
+        return false;
+    }
+    for (const ListenEndpoint& api : http_api.listen) {
+        for (const ListenEndpoint& http : http_server.listen) {
+            if (api.port == http.port) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 LoadedConfig load_config(const std::string& path) {

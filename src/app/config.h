@@ -64,6 +64,33 @@ struct HttpRemuxConfig {
     std::string mount = "[vhost]/[app]/[stream].flv";  // [vhost]/ is dropped for __defaultVhost__
 };
 
+/// `hls_on_error`: what a disk error (or a disk too slow for the stream) does to HLS.
+enum class HlsOnError {
+    ignore,      // HLS stops for the rest of that publish
+    disconnect,  // SRS drops the publisher; ringcast stops HLS for that publish (see hls_stream.h)
+    continue_,   // the segment is dropped and the next one is tried (SRS's default)
+};
+
+/// `vhost { hls { ... } }`: HLS output (SRS's defaults). Durations are converted from SRS's
+/// (possibly fractional) seconds.
+struct HlsConfig {
+    bool enabled = false;
+    std::int64_t fragment_ms = 10'000;  // hls_fragment
+    double td_ratio = 1.0;              // hls_td_ratio
+    double aof_ratio = 2.1;             // hls_aof_ratio
+    std::int64_t window_ms = 60'000;    // hls_window
+    HlsOnError on_error = HlsOnError::continue_;
+    std::string path = "./objs/nginx/html";          // hls_path
+    std::string m3u8_file = "[app]/[stream].m3u8";   // hls_m3u8_file
+    std::string ts_file = "[app]/[stream]-[seq].ts";  // hls_ts_file
+    std::string entry_prefix;                        // hls_entry_prefix
+    bool cleanup = true;                             // hls_cleanup
+    std::int64_t dispose_ms = 120'000;               // hls_dispose; 0 = never
+    bool wait_keyframe = true;                       // hls_wait_keyframe
+    bool ts_floor = false;                           // hls_ts_floor
+    int nb_notify = 64;  // hls_nb_notify: read by on_hls_notify, which is not implemented yet
+};
+
 /// `vhost NAME { ... }`.
 struct VhostConfig {
     std::string name;
@@ -76,6 +103,7 @@ struct VhostConfig {
     PlayConfig play;
     PublishConfig publish;
     HttpRemuxConfig http_remux;
+    HlsConfig hls;
     std::string file;               // where it was defined, for messages
     int line = 0;
 };
@@ -89,6 +117,21 @@ struct HttpServerConfig {
     bool crossdomain = true;
 };
 
+/// `http_api { enabled; listen; crossdomain; }`: SRS's HTTP API (default port 1985).
+struct HttpApiConfig {
+    bool enabled = false;
+    std::vector<ListenEndpoint> listen;  // default: 1985 on any IPv4 address
+    bool crossdomain = true;
+};
+
+/// `exporter { enabled; listen; label; tag; }`: Prometheus metrics (SRS's default port 9972).
+struct ExporterConfig {
+    bool enabled = false;
+    std::vector<ListenEndpoint> listen;
+    std::string label;
+    std::string tag;
+};
+
 struct RtmpConfig {
     std::vector<ListenEndpoint> listen;  // default: 1935 on any IPv4 address
     int chunk_size = 60000;              // 128..65536
@@ -100,6 +143,8 @@ struct Config {
     int workers = 1;   // ringcast's own: shards; default: online CPUs, 1..256
     RtmpConfig rtmp;
     HttpServerConfig http_server;
+    HttpApiConfig http_api;
+    ExporterConfig exporter;
     int max_connections = 1000;
     // Graceful quit (SIGQUIT, or SIGTERM with force_grace_quit): keep serving grace_start_wait,
     // then close the listeners, then give clients grace_final_wait before stopping.
@@ -116,6 +161,9 @@ struct Config {
     std::string srs_log_file = "./objs/srs.log";
     std::vector<VhostConfig> vhosts;
 
+    /// SRS's http.api.one.port.conf: http_api listens where http_server does, and that port
+    /// serves both.
+    [[nodiscard]] bool api_shares_http_server() const;
     /// The vhost with this name, or nullptr.
     [[nodiscard]] const VhostConfig* find_vhost(std::string_view name) const;
 };

@@ -45,12 +45,14 @@ constexpr DirectiveSpec http_remux_specs[] = {impl("enabled"),   impl("mount"), 
 constexpr DirectiveSpec dash_specs[] = {unimpl("enabled"),       unimpl("dash_fragment"), unimpl("dash_update_period"),
                                         unimpl("dash_timeshift"), unimpl("dash_path"),    unimpl("dash_mpd_file"),
                                         unimpl("dash_window_size"), unimpl("dash_dispose"), unimpl("dash_cleanup")};
+// hls_acodec/hls_vcodec (codecs announced before the first sequence header), hls_keys, fmp4,
+// hls_ctx and the rest are not implemented yet: they warn.
 constexpr DirectiveSpec hls_specs[] = {
-    unimpl("enabled"),         unimpl("hls_entry_prefix"), unimpl("hls_path"),        unimpl("hls_fragment"),
-    unimpl("hls_window"),      unimpl("hls_on_error"),     unimpl("hls_storage"),     unimpl("hls_mount"),
-    unimpl("hls_td_ratio"),    unimpl("hls_aof_ratio"),    unimpl("hls_acodec"),      unimpl("hls_vcodec"),
-    unimpl("hls_m3u8_file"),   unimpl("hls_ts_file"),      unimpl("hls_ts_floor"),    unimpl("hls_cleanup"),
-    unimpl("hls_nb_notify"),   unimpl("hls_wait_keyframe"), unimpl("hls_dispose"),    unimpl("hls_keys"),
+    impl("enabled"),           impl("hls_entry_prefix"),   impl("hls_path"),          impl("hls_fragment"),
+    impl("hls_window"),        impl("hls_on_error"),       unimpl("hls_storage"),     unimpl("hls_mount"),
+    impl("hls_td_ratio"),      impl("hls_aof_ratio"),      unimpl("hls_acodec"),      unimpl("hls_vcodec"),
+    impl("hls_m3u8_file"),     impl("hls_ts_file"),        impl("hls_ts_floor"),      impl("hls_cleanup"),
+    impl("hls_nb_notify"),     impl("hls_wait_keyframe"),  impl("hls_dispose"),       unimpl("hls_keys"),
     unimpl("hls_fragments_per_key"), unimpl("hls_key_file"), unimpl("hls_key_file_path"), unimpl("hls_key_url"),
     unimpl("hls_dts_directly"), unimpl("hls_ctx"),         unimpl("hls_ts_ctx"),      unimpl("hls_use_fmp4"),
     unimpl("hls_fmp4_file"),   unimpl("hls_init_file"),    unimpl("hls_recover")};
@@ -84,7 +86,7 @@ constexpr DirectiveSpec vhost_specs[] = {
     impl("tcp_nodelay"),
     unimpl_block("dvr", dvr_specs),
     unimpl_block("ingest", ingest_specs),
-    unimpl_block("hls", hls_specs),
+    impl_block("hls", hls_specs),
     unimpl_block("http_hooks", http_hooks_specs),
     unimpl_block("refer", refer_specs),
     unimpl_block("forward", forward_specs),
@@ -110,10 +112,10 @@ constexpr DirectiveSpec rtmp_specs[] = {impl("listen"), impl("chunk_size")};
 constexpr DirectiveSpec raw_api_specs[] = {unimpl("enabled"), unimpl("allow_reload"), unimpl("allow_query"),
                                            unimpl("allow_update")};
 constexpr DirectiveSpec auth_specs[] = {unimpl("enabled"), unimpl("username"), unimpl("password")};
-constexpr DirectiveSpec http_api_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("crossdomain"),
+constexpr DirectiveSpec http_api_specs[] = {impl("enabled"), impl("listen"), impl("crossdomain"),
                                             unimpl_block("raw_api", raw_api_specs),
                                             unimpl_block("auth", auth_specs), unimpl_any("https")};
-constexpr DirectiveSpec http_server_specs[] = {impl("enabled"), impl("listen"), unimpl("dir"),
+constexpr DirectiveSpec http_server_specs[] = {impl("enabled"), impl("listen"), impl("dir"),
                                                impl("crossdomain"), unimpl_any("https")};
 constexpr DirectiveSpec srt_server_specs[] = {
     unimpl("enabled"),     unimpl("listen"),     unimpl("maxbw"),         unimpl("mss"),
@@ -132,7 +134,7 @@ constexpr DirectiveSpec rtc_server_specs[] = {
     unimpl("use_auto_detect_network_ip")};
 constexpr DirectiveSpec rtsp_server_specs[] = {unimpl("enabled"), unimpl("listen")};
 constexpr DirectiveSpec rtmps_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("key"), unimpl("cert")};
-constexpr DirectiveSpec exporter_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("label"), unimpl("tag")};
+constexpr DirectiveSpec exporter_specs[] = {impl("enabled"), impl("listen"), impl("label"), impl("tag")};
 constexpr DirectiveSpec sip_specs[] = {unimpl("enabled"), unimpl("listen"), unimpl("timeout"), unimpl("reinvite"),
                                        unimpl("candidate")};
 constexpr DirectiveSpec stream_caster_specs[] = {unimpl("enabled"), unimpl("caster"), unimpl("output"),
@@ -154,7 +156,7 @@ constexpr DirectiveSpec root_specs[] = {
     unimpl("ff_log_level"),
     unimpl_block("heartbeat", heartbeat_specs),
     unimpl_any("tencentcloud_apm"),
-    unimpl_block("http_api", http_api_specs),
+    impl_block("http_api", http_api_specs),
     unimpl_block("stats", stats_specs),
     unimpl("pithy_print_ms"),
     impl_block("http_server", http_server_specs),
@@ -178,7 +180,7 @@ constexpr DirectiveSpec root_specs[] = {
     unimpl_any("circuit_breaker"),
     unimpl("in_docker"),
     unimpl_any("tencentcloud_cls"),
-    unimpl_block("exporter", exporter_specs),
+    impl_block("exporter", exporter_specs),
     unimpl_block("rtsp_server", rtsp_server_specs),
     unimpl_block("rtmps", rtmps_specs),
     unimpl_any("threads"),

@@ -99,6 +99,22 @@ void Connection::on_send_drained() {
     }
 }
 
+bool Connection::describe(std::uint64_t now_ms, ClientPart& out) const {
+    if (role_ != Role::publisher && role_ != Role::player) {
+        return false;
+    }
+    describe_common(now_ms, peer_, out);
+    out.snapshot.tc_url = tc_url_;
+    out.snapshot.name = stream_only_;
+    // ffmpeg, OBS and every encoder of today publish FMLE-style (releaseStream, FCPublish).
+    out.snapshot.type = role_ == Role::publisher ? api::ClientType::fmle_publish : api::ClientType::rtmp_play;
+    out.publisher = role_ == Role::publisher;
+    out.stream_key = name_;
+    out.vhost = vhost_name_;
+    out.app = app_;
+    return true;
+}
+
 void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
     const Config& config = shard_.config();
     vhost_ = config.find_vhost(request.vhost);
@@ -114,6 +130,7 @@ void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
         return;
     }
     app_ = request.app;
+    tc_url_ = request.tc_url;
     RC_TRACE("connect app={} vhost={} tcUrl={} flashVer={}", request.app, vhost_name_, request.tc_url, request.flash_ver);
     proto::rtmp::RtmpServerSession::ConnectAnswer answer;
     answer.out_chunk_size = static_cast<std::uint32_t>(config.rtmp.chunk_size);
@@ -129,6 +146,7 @@ std::string Connection::stream_name(const std::string& stream) const { return vh
 
 void Connection::on_publish(const proto::rtmp::StreamRequest& request) {
     name_ = stream_name(request.stream);
+    stream_only_ = request.stream;
     role_ = Role::publisher_pending;
     RC_TRACE("publish {}", name_);
     shard_.streams().request_publish(name_, *this);
@@ -179,6 +197,7 @@ void Connection::on_unpublish() {
 
 void Connection::on_play(const proto::rtmp::StreamRequest& request) {
     name_ = stream_name(request.stream);
+    stream_only_ = request.stream;
     role_ = Role::player;
     const PlayConfig play = vhost_ != nullptr ? vhost_->play : PlayConfig{};
     PlayerFeed::Settings feed{.queue_length_ms = static_cast<std::uint32_t>(play.queue_length_s * 1000),

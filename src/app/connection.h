@@ -50,6 +50,8 @@ public:
     void close(core::Error reason) override;
     [[nodiscard]] std::uint64_t id() const override { return id_; }
     [[nodiscard]] const std::string& peer() const { return peer_; }
+    [[nodiscard]] const uring::TcpStreamStats& io_stats() const override { return stream_.stats(); }
+    bool describe(std::uint64_t now_ms, ClientPart& out) const override;
     [[nodiscard]] bool closed() const { return stream_.closed(); }
 
     // uring::TcpStream::Handler
@@ -92,7 +94,9 @@ private:
     const VhostConfig* vhost_ = nullptr;
     std::string vhost_name_ = "__defaultVhost__";
     std::string app_;
-    std::string name_;  // vhost/app/stream once publishing or playing
+    std::string tc_url_;
+    std::string stream_only_;  // the stream name alone, once publishing or playing
+    std::string name_;    // vhost/app/stream once publishing or playing
     Role role_ = Role::none;
     std::optional<PlayerFeed> feed_;
     uring::Timer idle_timer_;

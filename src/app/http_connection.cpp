@@ -1,12 +1,21 @@
 #include "app/http_connection.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
 
 #include "app/http_flv.h"
 #include "app/shard.h"
+#include "app/static_files.h"
 #include "core/log.h"
 #include "media/flv.h"
+#include "uring/file_io.h"
 
 namespace ringcast::app {
 
@@ -57,7 +66,80 @@ bool match_mount_path(std::string_view pattern, std::string_view path, std::stri
     return i == path.size();
 }
 
+/// The status of a file that statx or open refused.
+int status_for_errno(int err) {
+    switch (err) {
+    case EACCES:
+    case EPERM:
+        return 403;
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case ELOOP:  // O_NOFOLLOW met a symbolic link
+        return 404;
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case EAGAIN:
+    case EBUSY:
+        return 503;
+    default:
+        return 500;
+    }
+}
+
 }  // namespace
+
+/// A static file answer in progress. Its strings and statx buffers are named by SQEs in
+/// flight, so it lives in the connection (reused across keep-alive requests) and is only
+/// rewritten when no operation of the previous request is in flight.
+struct HttpConnection::FileJob {
+    // The request, copied: the parser's HttpRequest is gone by the time statx answers.
+    std::string_view method_name;  // libhttp-parser's static table
+    bool head = false;
+    bool keep_alive = true;
+    std::string target;
+    std::string path;  // decoded
+    std::optional<std::string> range;
+    std::optional<std::string> if_modified_since;
+    std::optional<std::string> if_range;
+
+    StaticPath mapped;
+    std::vector<std::string> components;  // dir + each prefix of mapped.relative; the last is the file
+    std::vector<struct statx> stats;      // one per component, filled by the kernel
+    std::size_t stats_pending = 0;
+    int stat_errno = 0;  // the first statx error
+
+    StaticAnswer answer;
+    std::string last_modified;
+    std::string location;
+    std::uint64_t offset = 0;     // next file byte to read
+    std::uint64_t remaining = 0;  // file bytes still to read and queue
+    core::MutableBuffer chunk;    // what the read in flight fills
+
+    void begin(const proto::http::HttpRequest& request) {
+        method_name = request.method_name;
+        head = request.method == proto::http::HttpMethod::head;
+        keep_alive = request.keep_alive;
+        target = request.target;
+        path = request.path;
+        auto copy = [&](std::string_view name) -> std::optional<std::string> {
+            if (auto value = request.header(name)) {
+                return std::string(*value);
+            }
+            return std::nullopt;
+        };
+        range = copy("Range");
+        if_modified_since = copy("If-Modified-Since");
+        if_range = copy("If-Range");
+        components.clear();
+        stats_pending = 0;
+        stat_errno = 0;
+        answer = {};
+        offset = 0;
+        remaining = 0;
+    }
+};
 
 std::optional<std::string> match_http_flv_mount(const Config& config, std::string_view host, std::string_view path) {
     if (const auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
@@ -97,12 +179,27 @@ std::optional<std::string> match_http_flv_mount(const Config& config, std::strin
     return std::nullopt;
 }
 
-HttpConnection::HttpConnection(Shard& shard, std::uint64_t id, std::string peer)
-    : shard_(shard), id_(id), peer_(std::move(peer)), stream_(shard.reactor(), shard.recv_buffers(), *this) {
+HttpConnection::HttpConnection(Shard& shard, std::uint64_t id, std::string peer, HttpRoles roles)
+    : shard_(shard),
+      id_(id),
+      peer_(std::move(peer)),
+      roles_(roles),
+      stream_(shard.reactor(), shard.recv_buffers(), *this) {
     idle_timer_.bind<&HttpConnection::on_idle_timer>(this);
+    file_stat_.bind<&HttpConnection::on_file_stat>(this);
+    file_open_.bind<&HttpConnection::on_file_open>(this);
+    file_read_.bind<&HttpConnection::on_file_read>(this);
+    file_close_.bind<&HttpConnection::on_file_close>(this);
 }
 
-HttpConnection::~HttpConnection() { shard_.reactor().cancel(idle_timer_); }
+HttpConnection::~HttpConnection() {
+    shard_.reactor().cancel(idle_timer_);
+    if (file_fd_ >= 0) {
+        // Only when the shard tears down with the connection still open (after its drain):
+        // the ring is going away, and closing a read-only file does not wait on the disk.
+        ::close(file_fd_);
+    }
+}
 
 void HttpConnection::open(int fd) {
     stream_.open(fd);
@@ -112,6 +209,19 @@ void HttpConnection::open(int fd) {
 void HttpConnection::on_idle_timer() {
     core::log::ConnScope scope(id_);
     if (feed_ || !stream_.is_open()) {
+        return;
+    }
+    if (file_state_ != FileState::idle) {
+        // A download is closed only when the client took no byte for a whole period; waiting
+        // on the disk is not the client's doing.
+        const std::uint64_t sent = stream_.stats().bytes_sent;
+        if (sent != idle_check_bytes_sent_ || file_read_in_flight_ || file_state_ != FileState::send) {
+            idle_check_bytes_sent_ = sent;
+            shard_.reactor().arm(idle_timer_, kIdleTimeoutMs);
+            return;
+        }
+        RC_WARN("{}: took no byte of {} for {} ms; closing", peer_, file_->target, kIdleTimeoutMs);
+        stream_.close(core::Error::make(core::Errc::timeout, "http send stalled"));
         return;
     }
     RC_WARN("{}: no HTTP request for {} ms; closing", peer_, kIdleTimeoutMs);
@@ -124,8 +234,15 @@ void HttpConnection::on_data(std::span<const std::uint8_t> bytes) {
     if (status) {
         return;
     }
+    if (close_when_drained_ || pending_error_status_ != 0) {
+        return;  // a failed parser fails every later feed: answered (or to be) once
+    }
     if (const int code = parser_.error_status(); code != 0 && !feed_) {
         RC_WARN("{} from {}; answering {}", status.error().describe(), peer_, code);
+        if (busy() || !pending_.empty()) {
+            pending_error_status_ = code;  // after the answers before it, in order
+            return;
+        }
         send_head(code, "text/plain", proto::http::BodyFraming::content_length, false);
         close_when_drained_ = true;
         return;
@@ -139,34 +256,423 @@ core::Status HttpConnection::on_request(proto::http::HttpRequest&& request) {
     if (feed_ || close_when_drained_) {
         return {};  // a player's connection carries no further requests
     }
+    if (busy() || !pending_.empty()) {
+        // Answered in order once the file or API answer in progress is out; the idle timer
+        // watches a file answer's progress meanwhile (on_idle_timer).
+        if (pending_.size() >= kPendingRequestsMax) {
+            return core::fail(core::Errc::full, "http: pipelined requests over kPendingRequestsMax");
+        }
+        pending_.push_back(std::move(request));
+        return {};
+    }
     shard_.reactor().arm(idle_timer_, kIdleTimeoutMs);
+    answer(std::move(request));
+    return {};
+}
+
+bool HttpConnection::is_api_request(const proto::http::HttpRequest& request) const {
+    if (roles_.metrics_only) {
+        return true;  // the exporter's port answers everything through the API's routes (404 but /metrics)
+    }
+    if (!roles_.api) {
+        return false;
+    }
+    // On its own port the API answers every path (SRS: "/" and "/api/" list the endpoints); on
+    // the http_server's port only what is under /api/.
+    return !roles_.streams_and_files || request.path == "/api" || request.path.starts_with("/api/");
+}
+
+void HttpConnection::answer(proto::http::HttpRequest&& request) {
     using proto::http::HttpMethod;
     const bool keep_alive = request.keep_alive;
+    if (is_api_request(request)) {
+        awaiting_api_ = true;
+        api_keep_alive_ = keep_alive;
+        api_head_only_ = request.method == HttpMethod::head;
+        shard_.api().handle(id_, request, roles_.metrics_only);  // may answer at once
+        return;
+    }
+    if (!roles_.streams_and_files) {
+        send_head(404, "text/plain", proto::http::BodyFraming::content_length, keep_alive);
+        close_when_drained_ = !keep_alive;
+        return;
+    }
     if (request.method != HttpMethod::get && request.method != HttpMethod::head) {
         const proto::http::HeaderField allow[] = {{"Allow", "GET, HEAD"}};
         send_head(405, "text/plain", proto::http::BodyFraming::content_length, keep_alive, allow);
         close_when_drained_ = !keep_alive;
-        return {};
+        return;
     }
     const std::string_view host = request.header("Host").value_or("");
     std::optional<std::string> key = match_http_flv_mount(shard_.config(), host, request.path);
     if (!key) {
-        RC_TRACE("{} {}: 404", request.method_name, request.target);
-        send_head(404, "text/plain", proto::http::BodyFraming::content_length, keep_alive);
-        close_when_drained_ = !keep_alive;
-        return {};
+        start_file(request);
+        return;
     }
     if (request.method == HttpMethod::head) {
         send_head(200, "video/x-flv", proto::http::BodyFraming::until_close, false);
         close_when_drained_ = true;
-        return {};
+        return;
     }
     start_flv(request, std::move(*key));
-    return {};
+}
+
+void HttpConnection::answer_pending() {
+    if (answering_pending_) {
+        return;  // an answer made inside the loop below finished at once: the loop goes on
+    }
+    answering_pending_ = true;
+    while (!busy() && !feed_ && !close_when_drained_ && stream_.is_open()) {
+        if (!pending_.empty()) {
+            proto::http::HttpRequest request = std::move(pending_.front());
+            pending_.pop_front();
+            answer(std::move(request));
+            continue;
+        }
+        if (pending_error_status_ != 0) {
+            send_head(pending_error_status_, "text/plain", proto::http::BodyFraming::content_length, false);
+            pending_error_status_ = 0;
+            close_when_drained_ = true;
+        }
+        break;
+    }
+    answering_pending_ = false;
+}
+
+void HttpConnection::start_file(const proto::http::HttpRequest& request) {
+    if (!file_) {
+        file_ = std::make_unique<FileJob>();
+    }
+    FileJob& job = *file_;
+    job.begin(request);
+    file_state_ = FileState::stat;
+    idle_check_bytes_sent_ = stream_.stats().bytes_sent;
+    if (!shard_.features().file_ops) {
+        static thread_local bool warned = false;  // once per shard
+        if (!warned) {
+            warned = true;
+            RC_WARN("static files need io_uring file operations (Linux 5.15+), which this kernel lacks; answering 503");
+        }
+        file_error_answer(503, "no io_uring file operations");
+        return;
+    }
+    const std::string& dir = shard_.config().http_server.dir;
+    std::optional<StaticPath> mapped = map_static_path(request.path);
+    if (!mapped || dir.empty()) {
+        file_error_answer(404, "path refused");
+        return;
+    }
+    job.mapped = std::move(*mapped);
+    for (std::size_t end : job.mapped.segment_ends) {
+        job.components.push_back(static_file_path(dir, std::string_view(job.mapped.relative).substr(0, end)));
+    }
+    // Every component at once (each statx is a trip through the kernel's io-wq, so in parallel
+    // they cost about one): none may be a symbolic link, all but the last must be directories.
+    job.stats.assign(job.components.size(), {});
+    for (std::size_t i = 0; i < job.components.size(); ++i) {
+        if (!uring::submit_statx(shard_.reactor().ring(), file_stat_, job.components[i].c_str(), AT_SYMLINK_NOFOLLOW,
+                                 STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME, &job.stats[i])) {
+            job.stat_errno = EBUSY;
+            break;
+        }
+        ++job.stats_pending;
+        ++file_ops_in_flight_;
+    }
+    if (job.stats_pending == 0) {
+        file_error_answer(503, "no submission queue entry");
+    }
+}
+
+void HttpConnection::on_file_stat(std::int32_t res, std::uint32_t) {
+    --file_ops_in_flight_;
+    FileJob& job = *file_;
+    if (res < 0 && job.stat_errno == 0) {
+        job.stat_errno = -res;
+    }
+    if (--job.stats_pending > 0) {
+        return;
+    }
+    core::log::ConnScope scope(id_);
+    if (!stream_.is_open()) {
+        file_state_ = FileState::idle;
+        release_when_idle();
+        return;
+    }
+    if (job.stat_errno != 0) {
+        file_error_answer(status_for_errno(job.stat_errno), core::Error::from_errno(job.stat_errno, "statx").describe());
+        return;
+    }
+    const std::size_t last = job.stats.size() - 1;
+    for (std::size_t i = 0; i <= last; ++i) {
+        const auto mode = job.stats[i].stx_mode;
+        if (S_ISLNK(mode)) {
+            // See static_files.h: links below dir are never followed, wherever they point. A
+            // warning: the link is the administrator's, who should know why it is not served.
+            const std::string why = job.components[i] + " is a symbolic link";
+            file_error_answer(404, why, {}, core::LogLevel::warn);
+            return;
+        }
+        if (i < last && !S_ISDIR(mode)) {
+            file_error_answer(404, "not a directory");
+            return;
+        }
+    }
+    const struct statx& file = job.stats[last];
+    if (S_ISDIR(file.stx_mode)) {
+        if (job.mapped.index) {
+            file_error_answer(404, "index is a directory");
+            return;
+        }
+        // As nginx: a directory named without its '/' is redirected there, so the relative
+        // links of its index page resolve.
+        job.location = percent_encode_path(job.path) + "/";
+        const proto::http::HeaderField location[] = {{"Location", job.location}};
+        file_error_answer(301, "directory", location);
+        return;
+    }
+    if (!S_ISREG(file.stx_mode)) {
+        file_error_answer(403, "not a regular file");  // a FIFO or device would block a reader
+        return;
+    }
+    StaticFileInfo info;
+    info.size = file.stx_size;
+    info.mtime_s = file.stx_mtime.tv_sec;
+    info.live_playlist = static_is_live_playlist(job.mapped.relative);
+    StaticRequest conditions;
+    conditions.head = job.head;
+    conditions.range = job.range;
+    conditions.if_modified_since = job.if_modified_since;
+    conditions.if_range = job.if_range;
+    job.answer = plan_static_answer(conditions, info);
+    const auto date = proto::http::http_date(info.mtime_s);
+    job.last_modified.assign(date.data(), date.size());
+    if (job.answer.status == 304) {
+        const proto::http::HeaderField fields[] = {{"Last-Modified", job.last_modified}};
+        file_error_answer(304, "not modified", fields);
+        return;
+    }
+    if (job.answer.status == 416) {
+        const proto::http::HeaderField fields[] = {{"Content-Range", job.answer.content_range}};
+        file_error_answer(416, "range not satisfiable", fields);
+        return;
+    }
+    // Opened even for HEAD, so HEAD says what GET would (403 for an unreadable file).
+    // O_NOFOLLOW: the last component cannot have become a link since its statx.
+    if (!uring::submit_open(shard_.reactor().ring(), file_open_, job.components[last].c_str(),
+                            O_RDONLY | O_NOFOLLOW | O_NOCTTY, 0)) {
+        file_error_answer(503, "no submission queue entry");
+        return;
+    }
+    ++file_ops_in_flight_;
+    file_state_ = FileState::open;
+}
+
+void HttpConnection::on_file_open(std::int32_t res, std::uint32_t) {
+    --file_ops_in_flight_;
+    if (res >= 0) {
+        file_fd_ = res;
+    }
+    core::log::ConnScope scope(id_);
+    if (!stream_.is_open()) {
+        close_file();
+        file_state_ = FileState::idle;
+        release_when_idle();
+        return;
+    }
+    FileJob& job = *file_;
+    if (res < 0) {
+        file_error_answer(status_for_errno(-res), core::Error::from_errno(-res, "open").describe());
+        return;
+    }
+    std::array<proto::http::HeaderField, 3> fields;
+    std::size_t count = 0;
+    fields[count++] = {"Accept-Ranges", "bytes"};
+    if (static_is_live_playlist(job.mapped.relative)) {
+        fields[count++] = {"Cache-Control", "no-cache"};
+    } else {
+        fields[count++] = {"Last-Modified", job.last_modified};
+    }
+    if (!job.answer.content_range.empty()) {
+        fields[count++] = {"Content-Range", job.answer.content_range};
+    }
+    send_head(job.answer.status, static_content_type(job.mapped.relative), proto::http::BodyFraming::content_length,
+              job.keep_alive, std::span(fields.data(), count), job.answer.content_length);
+    job.offset = job.answer.offset;
+    job.remaining = job.answer.body_bytes;
+    file_state_ = FileState::send;
+    read_file_chunk();
+}
+
+void HttpConnection::read_file_chunk() {
+    if (file_state_ != FileState::send || file_read_in_flight_ || !stream_.is_open()) {
+        return;
+    }
+    FileJob& job = *file_;
+    if (job.remaining == 0) {
+        close_file();
+        finish_file_answer(job.answer.status, job.answer.body_bytes);
+        return;
+    }
+    if (stream_.queued_bytes() >= kFileQueueBytesMax) {
+        return;  // on_send_drained reads on
+    }
+    const auto bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(kFileChunkBytes, job.remaining));
+    job.chunk = core::MutableBuffer::allocate(bytes);
+    if (!uring::submit_read(shard_.reactor().ring(), file_read_, file_fd_, job.chunk.data(), bytes, job.offset)) {
+        RC_WARN("{} {}: no submission queue entry for a file read; closing", job.method_name, job.target);
+        job.chunk = {};
+        close_file();
+        stream_.close(core::Error::make(core::Errc::full, "file read"));
+        return;
+    }
+    ++file_ops_in_flight_;
+    file_read_in_flight_ = true;
+}
+
+void HttpConnection::on_file_read(std::int32_t res, std::uint32_t) {
+    --file_ops_in_flight_;
+    file_read_in_flight_ = false;
+    FileJob& job = *file_;
+    core::log::ConnScope scope(id_);
+    if (!stream_.is_open()) {
+        job.chunk = {};
+        close_file();
+        file_state_ = FileState::idle;
+        release_when_idle();
+        return;
+    }
+    if (res == -EAGAIN || res == -EINTR) {
+        read_file_chunk();
+        return;
+    }
+    if (res <= 0) {
+        // The Content-Length already sent cannot be met (the file shrank, or the disk failed):
+        // only closing tells the client its body is short.
+        RC_WARN("{} {}: read at byte {} of {} failed: {}; closing", job.method_name, job.target, job.offset,
+                job.answer.offset + job.answer.body_bytes,
+                res == 0 ? std::string_view("end of file") : core::Error::from_errno(-res, "read").describe());
+        job.chunk = {};
+        close_file();
+        stream_.close(core::Error::make(core::Errc::system, "file read"));
+        return;
+    }
+    const auto bytes = std::min<std::uint64_t>(static_cast<std::uint64_t>(res), job.remaining);
+    job.chunk.set_size(bytes);
+    core::Buffer block = std::move(job.chunk).freeze();
+    stream_.send(block.slice());
+    job.offset += bytes;
+    job.remaining -= bytes;
+    file_bytes_sent_ += bytes;
+    read_file_chunk();
+}
+
+void HttpConnection::close_file() {
+    if (file_fd_ < 0) {
+        return;
+    }
+    const int fd = std::exchange(file_fd_, -1);
+    if (uring::submit_close(shard_.reactor().ring(), file_close_, fd)) {
+        ++file_ops_in_flight_;
+        return;
+    }
+    // No SQE even after a submit: closing a read-only regular file does not wait on the disk.
+    ::close(fd);
+}
+
+void HttpConnection::on_file_close(std::int32_t res, std::uint32_t) {
+    --file_ops_in_flight_;
+    if (res < 0) {
+        core::log::ConnScope scope(id_);
+        RC_WARN("static file: {}", core::Error::from_errno(-res, "close").describe());
+    }
+    release_when_idle();
+}
+
+void HttpConnection::file_error_answer(int status, std::string_view why,
+                                       std::span<const proto::http::HeaderField> extra_headers, core::LogLevel level) {
+    FileJob& job = *file_;
+    close_file();
+    if (level == core::LogLevel::warn) {
+        RC_WARN("{} {}: {} ({})", job.method_name, job.target, status, why);
+    } else {
+        RC_TRACE("{} {}: {} ({})", job.method_name, job.target, status, why);
+    }
+    // 304 has no body, so no Content-Type either (nginx sends none).
+    send_head(status, status == 304 ? "" : "text/plain", proto::http::BodyFraming::content_length, job.keep_alive,
+              extra_headers);
+    finish_file_answer(status, 0);
+}
+
+void HttpConnection::finish_file_answer(int status, std::uint64_t body_bytes) {
+    FileJob& job = *file_;
+    file_state_ = FileState::idle;
+    ++files_answered_;
+    if (status == 200 || status == 206) {
+        RC_TRACE("{} {}: {}, {} bytes", job.method_name, job.target, status, body_bytes);
+    }
+    if (!job.keep_alive) {
+        close_when_drained_ = true;
+        if (stream_.queued_bytes() == 0) {
+            stream_.close(core::Error::make(core::Errc::closed, "answered"));
+        }
+        return;
+    }
+    shard_.reactor().arm(idle_timer_, kIdleTimeoutMs);
+    answer_pending();
+}
+
+void HttpConnection::release_when_idle() {
+    if (!stream_closed_ || file_ops_in_flight_ != 0 || released_) {
+        return;
+    }
+    released_ = true;
+    shard_.release_connection(*this);
+}
+
+void HttpConnection::on_api_answer(ApiAnswer&& answer) {
+    core::log::ConnScope scope(id_);
+    if (!awaiting_api_ || !stream_.is_open()) {
+        return;
+    }
+    awaiting_api_ = false;
+    std::vector<proto::http::HeaderField> headers;
+    if (!answer.allow.empty()) {
+        headers.push_back({"Allow", answer.allow});
+    }
+    // CORS as http_api's crossdomain says (dashboards on other origins read the API).
+    answering_api_ = true;
+    send_head(answer.status, answer.content_type, proto::http::BodyFraming::content_length, api_keep_alive_, headers,
+              answer.body.size());
+    answering_api_ = false;
+    if (!api_head_only_) {
+        send_bytes(answer.body);
+    }
+    close_when_drained_ = !api_keep_alive_;
+    shard_.reactor().arm(idle_timer_, kIdleTimeoutMs);
+    answer_pending();
+}
+
+bool HttpConnection::describe(std::uint64_t now_ms, ClientPart& out) const {
+    if (!feed_) {
+        return false;  // SRS lists players and publishers, not API or file requests
+    }
+    describe_common(now_ms, peer_, out);
+    out.snapshot.type = api::ClientType::flv_play;
+    out.snapshot.tc_url = flv_url_;
+    out.stream_key = stream_key_;
+    const auto first = stream_key_.find('/');
+    const auto second = first == std::string::npos ? first : stream_key_.find('/', first + 1);
+    if (second != std::string::npos) {
+        out.vhost = stream_key_.substr(0, first);
+        out.app = stream_key_.substr(first + 1, second - first - 1);
+        out.snapshot.name = stream_key_.substr(second + 1);
+    }
+    return true;
 }
 
 void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::string stream_key) {
     stream_key_ = std::move(stream_key);
+    flv_url_ = request.target;
     // HTTP/1.1 gets chunked framing (a client can tell a cut stream from its end); HTTP/1.0 a
     // body that ends with the connection.
     chunked_ = request.version_minor >= 1;
@@ -196,14 +702,15 @@ void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::str
 }
 
 void HttpConnection::send_head(int status, std::string_view content_type, proto::http::BodyFraming framing,
-                               bool keep_alive, std::span<const proto::http::HeaderField> extra_headers) {
+                               bool keep_alive, std::span<const proto::http::HeaderField> extra_headers,
+                               std::uint64_t content_length) {
     proto::http::HttpResponseHead head;
     head.status = static_cast<std::uint16_t>(status);
     head.framing = framing;
-    head.content_length = 0;
+    head.content_length = content_length;
     head.content_type = content_type;
     head.keep_alive = keep_alive;
-    head.cors = shard_.config().http_server.crossdomain;
+    head.cors = answering_api_ || roles_.metrics_only ? roles_.api_crossdomain : shard_.config().http_server.crossdomain;
     head.headers = extra_headers;
     std::vector<std::uint8_t> bytes;
     proto::http::write_response_head(head, bytes);
@@ -249,6 +756,10 @@ void HttpConnection::on_send_drained() {
         stream_.close(core::Error::make(core::Errc::closed, "answered"));
         return;
     }
+    if (file_state_ == FileState::send) {
+        core::log::ConnScope scope(id_);
+        read_file_chunk();
+    }
     if (feed_) {
         feed_->pump();
     }
@@ -261,11 +772,19 @@ void HttpConnection::on_closed(core::Error reason) {
     }
     shard_.reactor().cancel(idle_timer_);
     const auto& stats = stream_.stats();
-    RC_TRACE("closed {} (http): {}, {} requests, sent {} bytes, {} frames in {} flushes, {} dropped", peer_,
-             reason.describe(), requests_, stats.bytes_sent, feed_ ? feed_->frames_sent() : 0,
-             feed_ ? feed_->flushes() : 0, feed_ ? feed_->dropped_frames() : 0);
+    RC_TRACE("closed {} (http): {}, {} requests, sent {} bytes, {} frames in {} flushes, {} dropped, {} file answers "
+             "with {} file bytes",
+             peer_, reason.describe(), requests_, stats.bytes_sent, feed_ ? feed_->frames_sent() : 0,
+             feed_ ? feed_->flushes() : 0, feed_ ? feed_->dropped_frames() : 0, files_answered_, file_bytes_sent_);
     feed_.reset();
-    shard_.release_connection(*this);
+    pending_.clear();
+    stream_closed_ = true;
+    // A statx, open or read still in flight names this object: it is released after the last
+    // one completes (see release_when_idle).
+    if (!file_read_in_flight_) {
+        close_file();
+    }
+    release_when_idle();
 }
 
 }  // namespace ringcast::app

@@ -1,5 +1,12 @@
 #include "app/server.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <random>
+
+#include "api/srs_json.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -57,6 +64,8 @@ core::Status Server::start() {
     mesh_ = std::make_unique<Mesh>(count);
     start_status_.assign(count, core::Status{});
     core::log::start_writer();
+    init_api_identity();
+    sample_host();
     for (std::size_t i = 0; i < count; ++i) {
         shards_.push_back(std::make_unique<Shard>(i, config_, *mesh_, shared_));
     }
@@ -111,6 +120,24 @@ void Server::stop() {
     core::log::stop_writer();
 }
 
+void Server::init_api_identity() {
+    // SRS: env SRS_SERVER_ID, else an id kept for the host; service: new on every start.
+    if (const char* id = std::getenv("SRS_SERVER_ID"); id != nullptr && *id != '\0') {
+        shared_.server_id = id;
+    } else {
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        shared_.server_id = api::make_stat_id(std::hash<std::string_view>{}(host));
+    }
+    std::random_device random;
+    shared_.service_id = api::make_short_id((static_cast<std::uint64_t>(random()) << 32) | random(), 8);
+    shared_.start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+}
+
+void Server::sample_host() { shared_.host_figures.store(host_sampler_.sample()); }
+
 void Server::close_listeners() {
     for (auto& shard : shards_) {
         shard->request_close_listeners();
@@ -148,10 +175,17 @@ int run_server(const Config& config) {
         return 1;
     }
     sigset_t set = server_signals();
+    const bool sample_host = config.http_api.enabled || config.exporter.enabled;
     for (;;) {
         siginfo_t info{};
-        int sig = sigwaitinfo(&set, &info);
+        // The main thread's other job: the /proc figures of the API, every few seconds.
+        timespec interval{HostSampler::kIntervalMs / 1000, (HostSampler::kIntervalMs % 1000) * 1'000'000L};
+        int sig = sample_host ? ::sigtimedwait(&set, &info, &interval) : ::sigwaitinfo(&set, &info);
         if (sig < 0) {
+            if (errno == EAGAIN) {
+                server.sample_host();
+                continue;
+            }
             if (errno == EINTR) {
                 continue;
             }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/host_sampler.h"
 #include "app/shard.h"
 #include "core/result.h"
 
@@ -24,6 +25,8 @@ public:
     core::Status start();
     /// Asks every shard to stop, then joins them. Idempotent.
     void stop();
+    /// Reads /proc for the API (HostSampler); the main thread calls it every few seconds.
+    void sample_host();
     /// Every shard stops accepting; connections are still served (graceful quit).
     void close_listeners();
     [[nodiscard]] std::size_t shard_count() const { return shards_.size(); }
@@ -32,9 +35,11 @@ public:
 
 private:
     void shard_main(std::size_t index);
+    void init_api_identity();
 
     const Config& config_;
     ServerShared shared_;
+    HostSampler host_sampler_;
     std::unique_ptr<Mesh> mesh_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<std::thread> threads_;

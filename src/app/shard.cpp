@@ -38,8 +38,12 @@ void Shard::teardown() {
     if (reactor_) {
         reactor_->remove_poller(control_);
     }
+    if (reactor_) {
+        reactor_->cancel(traffic_timer_);
+    }
     acceptors_.clear();
     connections_.clear();
+    api_.reset();
     registry_.reset();
     mesh_endpoint_.reset();
     recv_buffers_.reset();
@@ -69,6 +73,10 @@ core::Status Shard::start() {
     reactor_->add_poller(control_);
     registry_ = std::make_unique<StreamRegistry>(id_, mesh_.shard_count(), *mesh_endpoint_,
                                                  [this](std::string_view vhost) { return stream_settings(vhost); });
+    registry_->enable_hls(*reactor_);  // HLS files go through this shard's ring
+    api_ = std::make_unique<ApiService>(*this);
+    traffic_timer_.bind<&Shard::on_traffic_timer>(this);
+    reactor_->arm(traffic_timer_, TrafficWindow::kSampleIntervalMs);
     mesh_.register_target(id_, reactor_->wake_target());
     {
         std::lock_guard lock(stop_mutex_);
@@ -85,11 +93,21 @@ core::Status Shard::open_listeners() {
     if (config_.http_server.enabled) {
         RINGCAST_TRY(open_listeners(config_.http_server.listen, ListenProtocol::http));
     }
+    // SRS's http.api.one.port.conf: an http_api on the http_server's port is served by it.
+    if (config_.http_api.enabled && !config_.api_shares_http_server()) {
+        RINGCAST_TRY(open_listeners(config_.http_api.listen, ListenProtocol::http_api));
+    }
+    if (config_.exporter.enabled) {
+        RINGCAST_TRY(open_listeners(config_.exporter.listen, ListenProtocol::http_metrics));
+    }
     return {};
 }
 
 core::Status Shard::open_listeners(const std::vector<ListenEndpoint>& endpoints, ListenProtocol protocol) {
-    const char* name = protocol == ListenProtocol::rtmp ? "RTMP" : "HTTP";
+    const char* name = protocol == ListenProtocol::rtmp       ? "RTMP"
+                       : protocol == ListenProtocol::http_api ? "HTTP API"
+                       : protocol == ListenProtocol::http_metrics ? "exporter"
+                                                                  : "HTTP";
     for (const ListenEndpoint& endpoint : endpoints) {
         auto address = uring::SocketAddress::parse(endpoint.host, endpoint.port);
         if (!address) {
@@ -132,11 +150,16 @@ void Shard::drain() {
     for (auto& [id, connection] : connections_) {
         connection->close(core::Error::make(core::Errc::canceled, "server stopping"));
     }
+    registry_->stop_hls();  // closes HLS segments and playlists; the drain waits for their files
     bool drained = reactor_->run_until(
-        [&] { return connections_.empty() && released_.empty() && acceptors_stopped_ == acceptors_.size(); },
+        [&] {
+            return connections_.empty() && released_.empty() && acceptors_stopped_ == acceptors_.size() &&
+                   registry_->hls_idle();
+        },
         kStopDrainMs);
     if (!drained) {
-        RC_WARN("stop: {} connections still closing after {} ms", connections_.size(), kStopDrainMs);
+        RC_WARN("stop: {} connections still closing after {} ms{}", connections_.size(), kStopDrainMs,
+                registry_->hls_idle() ? "" : "; HLS files still being written are abandoned");
     }
     RC_TRACE("shard stopped: accepted {}, refused {}", stats_.accepted, stats_.refused);
 }
@@ -192,12 +215,13 @@ void Shard::on_accept(int fd, ListenProtocol protocol) {
     RC_TRACE("accept {} on shard {}", peer, id_);
     uring::tune_stream_socket(fd, true);
     std::unique_ptr<ClientConnection> connection;
-    if (protocol == ListenProtocol::http) {
-        connection = std::make_unique<HttpConnection>(*this, id, std::move(peer));
+    if (protocol != ListenProtocol::rtmp) {
+        connection = std::make_unique<HttpConnection>(*this, id, std::move(peer), http_roles(protocol));
     } else {
         connection = std::make_unique<Connection>(*this, id, std::move(peer));
     }
     ClientConnection& ref = *connection;
+    ref.start_traffic(reactor_->now_ms());
     connections_.emplace(id, std::move(connection));
     ref.open(fd);
 }
@@ -221,7 +245,77 @@ void Shard::free_released(void* self) {
     shard->released_.clear();
 }
 
+HttpRoles Shard::http_roles(ListenProtocol protocol) const {
+    HttpRoles roles;
+    roles.streams_and_files = protocol == ListenProtocol::http;
+    roles.api = protocol == ListenProtocol::http_api ||
+                (protocol == ListenProtocol::http && config_.http_api.enabled && config_.api_shares_http_server());
+    roles.metrics_only = protocol == ListenProtocol::http_metrics;
+    roles.api_crossdomain = config_.http_api.crossdomain;
+    return roles;
+}
+
+bool Shard::send_to_shard(std::size_t to, ShardMsg&& message) { return mesh_endpoint_->send(to, std::move(message)); }
+
+void Shard::deliver_api_answer(std::uint64_t connection_id, ApiAnswer&& answer) {
+    auto it = connections_.find(connection_id);
+    if (it != connections_.end()) {
+        it->second->on_api_answer(std::move(answer));
+    }
+}
+
+ShardReport Shard::collect_report() const {
+    ShardReport report;
+    report.shard.shard = static_cast<std::uint32_t>(id_);
+    report.shard.connections = connections_.size();
+    report.shard.connections_accepted_total = stats_.accepted;
+    const std::uint64_t now_ms = reactor_->now_ms();
+    for (const auto& [id, connection] : connections_) {
+        report.shard.send_bytes += connection->io_stats().bytes_sent;
+        report.shard.recv_bytes += connection->io_stats().bytes_received;
+        ClientPart part;
+        if (connection->describe(now_ms, part)) {
+            report.clients.push_back(std::move(part));
+        }
+    }
+    registry_->describe_streams(report.streams);
+    return report;
+}
+
+void Shard::kick_client(std::size_t shard, std::uint64_t client_id) {
+    if (shard != id_) {
+        send_to_shard(shard, KickClient{client_id});
+        return;
+    }
+    auto it = connections_.find(client_id);
+    if (it != connections_.end()) {
+        core::log::ConnScope scope(client_id);
+        RC_TRACE("kicked by the HTTP API");
+        it->second->close(core::Error::make(core::Errc::closed, "kicked by the HTTP API"));
+    }
+}
+
+void Shard::on_traffic_timer() {
+    const std::uint64_t now_ms = reactor_->now_ms();
+    for (auto& [id, connection] : connections_) {
+        connection->sample_traffic(now_ms);
+    }
+    reactor_->arm(traffic_timer_, TrafficWindow::kSampleIntervalMs);
+}
+
 void Shard::on_message(std::size_t from, ShardMsg&& message) {
+    if (auto* request = std::get_if<StatsRequest>(&message)) {
+        api_->on_stats_request(from, *request);
+        return;
+    }
+    if (auto* reply = std::get_if<StatsReply>(&message)) {
+        api_->on_stats_reply(*reply);
+        return;
+    }
+    if (auto* kick = std::get_if<KickClient>(&message)) {
+        kick_client(id_, kick->client_id);
+        return;
+    }
     if (std::holds_alternative<ShardReady>(message)) {
         if (++shards_ready_ == mesh_.shard_count()) {
             RC_TRACE("ringcast ready: {} shards serving, io_uring: {}", mesh_.shard_count(), ring_->features().describe());
@@ -251,6 +345,7 @@ StreamSettings Shard::stream_settings(std::string_view vhost) const {
     settings.gop_cache = play.gop_cache;
     settings.gop_cache_max_frames = static_cast<std::size_t>(play.gop_cache_max_frames);
     settings.rtmp_chunk_size = static_cast<std::uint32_t>(config->chunk_size.value_or(config_.rtmp.chunk_size));
+    settings.hls = config->hls;
     return settings;
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "app/api_service.h"
 #include "app/config.h"
 #include "app/connection.h"
 #include "app/shard_msg.h"
@@ -28,6 +29,13 @@ namespace ringcast::app {
 struct ServerShared {
     std::atomic<std::uint64_t> next_connection_id{1};
     std::atomic<int> live_connections{0};
+    // Set before the shards start, then read only.
+    std::string server_id;
+    std::string service_id;
+    std::int64_t start_unix_ms = 0;
+    /// /proc figures for the API, replaced by the main thread's sampler every few seconds and
+    /// read once per API request.
+    std::atomic<std::shared_ptr<const HostFigures>> host_figures;
 };
 
 /// Per-shard counters; read by the Server after the shard thread has joined.
@@ -68,6 +76,18 @@ public:
     [[nodiscard]] const ShardStats& stats() const { return stats_; }
     [[nodiscard]] const uring::RingFeatures& features() const { return ring_->features(); }
 
+    [[nodiscard]] std::size_t shard_count() const { return mesh_.shard_count(); }
+    [[nodiscard]] const ServerShared& shared() const { return shared_; }
+    ApiService& api() { return *api_; }
+    /// Sends a message to another shard; false if its outbox is full.
+    bool send_to_shard(std::size_t to, ShardMsg&& message);
+    /// Hands an API answer to the HTTP connection that asked, if it is still there.
+    void deliver_api_answer(std::uint64_t connection_id, ApiAnswer&& answer);
+    /// This shard's streams and clients, for the API.
+    [[nodiscard]] ShardReport collect_report() const;
+    /// Closes client `client_id` on shard `shard` (this one, or through the mesh).
+    void kick_client(std::size_t shard, std::uint64_t client_id);
+
     /// Called by a connection from on_closed; the object is freed later in this turn.
     void release_connection(ClientConnection& connection);
 
@@ -82,6 +102,7 @@ private:
     core::Status open_listeners();
     core::Status open_listeners(const std::vector<ListenEndpoint>& endpoints, ListenProtocol protocol);
     [[nodiscard]] StreamSettings stream_settings(std::string_view vhost) const;
+    [[nodiscard]] HttpRoles http_roles(ListenProtocol protocol) const;
     void drain();
     void close_listeners();
 
@@ -116,6 +137,9 @@ private:
     std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;
     std::unique_ptr<MeshEndpoint> mesh_endpoint_;
     std::unique_ptr<StreamRegistry> registry_;
+    std::unique_ptr<ApiService> api_;
+    uring::Timer traffic_timer_;  // samples every connection's byte counters for kbps
+    void on_traffic_timer();
     /// Routes an acceptor's connections to on_accept with its listener's protocol.
     class ListenerHandler final : public uring::Acceptor::Handler {
     public:

@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "app/api_stats.h"
 #include "media/frame.h"
 #include "uring/shard_mesh.h"
 
@@ -58,8 +59,22 @@ struct MirrorPublishing {
     bool publishing = false;
 };
 
+/// API shard -> every other shard: send your ShardReport (for /api/v1/... and /metrics).
+struct StatsRequest {
+    std::uint64_t request_id = 0;
+};
+/// The report, built on the replying shard and moved whole.
+struct StatsReply {
+    std::uint64_t request_id = 0;
+    ShardReportPtr report;
+};
+/// API shard -> the shard holding a client: close it (DELETE /api/v1/clients/{id}).
+struct KickClient {
+    std::uint64_t client_id = 0;
+};
+
 using ShardMsg = std::variant<ShardReady, PublishRequest, PublishReply, PublishFrame, Unpublish, Subscribe,
-                              MirrorFrame, MirrorPublishing>;
+                              MirrorFrame, MirrorPublishing, StatsRequest, StatsReply, KickClient>;
 
 inline constexpr std::size_t kShardRingCapacity = 4096;
 using Mesh = uring::ShardMesh<ShardMsg, kShardRingCapacity>;

@@ -1,13 +1,19 @@
 #include "app/stream_registry.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <functional>
 #include <optional>
 
+#include "app/hls_stream.h"
 #include "app/http_flv.h"
 #include "core/log.h"
+#include "media/codec_config.h"
 #include "media/metadata.h"
 #include "media/mix_queue.h"
 #include "proto/rtmp/server_session.h"
+#include "uring/reactor.h"
 
 namespace ringcast::app {
 
@@ -59,6 +65,7 @@ struct StreamRegistry::LocalStream {
     std::optional<media::MixQueue> mix;  // with mix_correct
     std::optional<std::size_t> publisher_shard;
     std::unordered_map<std::size_t, std::unique_ptr<RemoteRelay>> relays;
+    HlsStream* hls = nullptr;  // while publishing with HLS on; owned by hls_streams_
     // Mirror side.
     bool subscribed = false;
     // Both sides.
@@ -140,6 +147,7 @@ bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard) {
         stream.mix->clear();
     }
     stream.stream.set_publishing(true);
+    hls_publish(stream);
     return true;
 }
 
@@ -202,6 +210,9 @@ void StreamRegistry::owner_deliver(LocalStream& stream, media::MediaFrame frame)
     if (frame.is_audio() || frame.is_video()) {
         frame.timestamp_ms = stream.jitter.correct(frame.timestamp_ms);
     }
+    if (stream.hls != nullptr) {
+        stream.hls->on_frame(frame);  // the payload and corrected timestamp only
+    }
     // Always, even with no player here yet: the startup cache keeps these frames, and a player
     // that comes later sends them from there.
     encode_for_players(stream, frame);
@@ -249,6 +260,10 @@ void StreamRegistry::publish_frame(PublishHandle& publisher, media::MediaFrame f
 }
 
 void StreamRegistry::owner_unpublish(LocalStream& stream) {
+    if (stream.hls != nullptr) {
+        stream.hls->on_unpublish();
+        stream.hls = nullptr;
+    }
     stream.publisher_shard.reset();
     stream.stream.set_publishing(false);
     maybe_forget(*stream.name);
@@ -365,6 +380,130 @@ void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
             }
         },
         std::move(message));
+}
+
+namespace {
+
+api::VideoCodec api_video_codec(media::Codec codec) {
+    switch (codec) {
+    case media::Codec::h264: return api::VideoCodec::h264;
+    case media::Codec::h265: return api::VideoCodec::hevc;
+    case media::Codec::av1: return api::VideoCodec::av1;
+    case media::Codec::vp9: return api::VideoCodec::vp9;
+    default: return api::VideoCodec::other;
+    }
+}
+
+api::AudioCodec api_audio_codec(media::Codec codec) {
+    switch (codec) {
+    case media::Codec::aac: return api::AudioCodec::aac;
+    case media::Codec::mp3: return api::AudioCodec::mp3;
+    case media::Codec::opus: return api::AudioCodec::opus;
+    default: return api::AudioCodec::other;
+    }
+}
+
+/// What SRS's /api/v1/streams says of a stream's media, from its startup cache: codecs,
+/// profile and level from the sequence headers, the size from onMetaData (what encoders
+/// declare; SRS parses the SPS for it).
+void describe_media(const media::StartupCache& cache, StreamPart& out) {
+    if (const auto& header = cache.video_sequence_header()) {
+        api::VideoInfo video;
+        video.codec = api_video_codec(header->codec);
+        if (auto config = media::parse_video_sequence_header(header->payload.span())) {
+            video.profile = config->profile_idc;
+            video.level = config->level_idc;
+        }
+        if (const auto& metadata = cache.metadata()) {
+            video.width = static_cast<int>(media::metadata_number_property(metadata->payload.span(), "width").value_or(0));
+            video.height = static_cast<int>(media::metadata_number_property(metadata->payload.span(), "height").value_or(0));
+        }
+        out.video = video;
+    }
+    if (const auto& header = cache.audio_sequence_header()) {
+        api::AudioInfo audio;
+        audio.codec = api_audio_codec(header->codec);
+        if (auto config = media::parse_aac_sequence_header(header->payload.span())) {
+            audio.sample_rate_hz = static_cast<int>(config->sampling_frequency_hz);
+            audio.channels = config->channel_configuration;
+            audio.aac_object_type = config->object_type;
+        }
+        out.audio = audio;
+    }
+}
+
+}  // namespace
+
+void StreamRegistry::describe_streams(std::vector<StreamPart>& out) const {
+    for (const auto& [key, local] : streams_) {
+        StreamPart part;
+        part.key = key;
+        part.owner = local->owner;
+        part.publishing = local->stream.publishing();
+        if (local->owner) {
+            part.video_frames = local->stream.video_frames_delivered;
+            part.audio_frames = local->stream.audio_frames_delivered;
+            describe_media(local->stream.cache(), part);
+        }
+        out.push_back(std::move(part));
+    }
+}
+
+// ---- HLS ----
+
+void StreamRegistry::enable_hls(uring::Reactor& reactor) {
+    hls_reactor_ = &reactor;
+    // hls_ts_file's date variables use localtime_r, which reads the zone file on first use:
+    // read it now, at startup, not on the first segment of a stream.
+    ::tzset();
+}
+
+void StreamRegistry::hls_publish(LocalStream& stream) {
+    if (!stream.settings.hls.enabled || hls_stopped_) {
+        return;
+    }
+    if (hls_reactor_ == nullptr || !hls_reactor_->ring().features().file_ops) {
+        RC_WARN("hls {}: not written: {}", *stream.name,
+                hls_reactor_ == nullptr ? "no file I/O on this shard" : "this kernel's io_uring has no file operations");
+        return;
+    }
+    auto it = hls_streams_.find(*stream.name);
+    if (it == hls_streams_.end()) {
+        if (hls_streams_.size() >= kHlsStreamsMax) {
+            // Free the idle output unused for longest (its sequence restarts if that stream
+            // comes back); O(n), only at the bound.
+            auto oldest = hls_streams_.end();
+            for (auto candidate = hls_streams_.begin(); candidate != hls_streams_.end(); ++candidate) {
+                const HlsStream& hls = *candidate->second;
+                if (!hls.publishing() && hls.idle() &&
+                    (oldest == hls_streams_.end() || hls.last_active_ms() < oldest->second->last_active_ms())) {
+                    oldest = candidate;
+                }
+            }
+            if (oldest == hls_streams_.end()) {
+                RC_WARN("hls {}: not written: {} HLS outputs busy on this shard", *stream.name, hls_streams_.size());
+                return;
+            }
+            hls_streams_.erase(oldest);
+        }
+        it = hls_streams_.emplace(*stream.name, std::make_unique<HlsStream>(*hls_reactor_, *stream.name)).first;
+    }
+    stream.hls = it->second.get();
+    stream.hls->on_publish(stream.settings.hls);
+}
+
+void StreamRegistry::stop_hls() {
+    hls_stopped_ = true;
+    for (auto& [name, hls] : hls_streams_) {
+        hls->stop();
+    }
+    for (auto& [name, stream] : streams_) {
+        stream->hls = nullptr;
+    }
+}
+
+bool StreamRegistry::hls_idle() const {
+    return std::all_of(hls_streams_.begin(), hls_streams_.end(), [](const auto& entry) { return entry.second->idle(); });
 }
 
 }  // namespace ringcast::app

@@ -13,11 +13,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "app/api_stats.h"
+#include "app/config.h"
 #include "app/shard_msg.h"
 #include "media/jitter.h"
 #include "media/stream.h"
 
+namespace ringcast::uring {
+class Reactor;
+}
+
 namespace ringcast::app {
+
+class HlsStream;
 
 /// How a stream behaves; from the vhost's config.
 struct StreamSettings {
@@ -28,6 +36,7 @@ struct StreamSettings {
     bool gop_cache = true;
     std::size_t gop_cache_max_frames = 2500;
     std::uint32_t rtmp_chunk_size = 60000;  // what the vhost's players use (chunk_size)
+    HlsConfig hls;                          // the vhost's hls block (HLS output when enabled)
 };
 
 /// The side of a publishing connection the registry talks back to. Lives on the publisher's
@@ -73,8 +82,20 @@ public:
 
     [[nodiscard]] const RegistryStats& stats() const { return stats_; }
     [[nodiscard]] std::size_t stream_count() const { return streams_.size(); }
+    /// This shard's part of every stream it knows, for the HTTP API (api_stats.h).
+    void describe_streams(std::vector<StreamPart>& out) const;
     /// The local Stream (owner or mirror) of a name, or nullptr.
     [[nodiscard]] const media::Stream* find(const std::string& name) const;
+
+    // HLS (hls_stream.h), run by the owner of each stream whose vhost enables it.
+    /// HLS files go through this reactor's ring; until this is called (unit tests) HLS is off.
+    /// On the shard thread, before serving; the reactor outlives the registry.
+    void enable_hls(uring::Reactor& reactor);
+    /// Server stop: every HLS output closes its segment and writes its playlist now (and
+    /// removes its files with hls_dispose, as SRS does at stop). Frames after it are ignored.
+    void stop_hls();
+    /// No HLS file operation is queued or in flight: the shard may free the registry.
+    [[nodiscard]] bool hls_idle() const;
 
 private:
     class RemoteRelay;
@@ -92,6 +113,8 @@ private:
     void owner_unpublish(LocalStream& stream);
     void on_subscribe(std::size_t from, const Subscribe& message);
     bool send(std::size_t to, ShardMsg&& message);
+    /// The owner granted a publish: start the stream's HLS output if its vhost has one.
+    void hls_publish(LocalStream& stream);
 
     std::size_t shard_id_;
     std::size_t shard_count_;
@@ -101,6 +124,14 @@ private:
     std::unordered_map<PublishHandle*, std::unique_ptr<PendingPublish>> publishers_;
     std::uint64_t next_request_id_ = 1;
     RegistryStats stats_;
+    // HLS outputs by stream key, kept across publishes so a republish continues the sequence
+    // (SRS keeps SrsHls with the source). At most kHlsStreamsMax per shard: past it the idle
+    // output unused for longest is freed. Declared last: freed first, before the streams that
+    // point at them.
+    static constexpr std::size_t kHlsStreamsMax = 4096;
+    uring::Reactor* hls_reactor_ = nullptr;
+    bool hls_stopped_ = false;  // stop_hls(): no new HLS output while the shard drains
+    std::unordered_map<std::string, std::unique_ptr<HlsStream>> hls_streams_;
 };
 
 }  // namespace ringcast::app

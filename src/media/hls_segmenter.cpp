@@ -359,6 +359,12 @@ HlsDecision HlsSegmenter::dispose() {
     return decision;
 }
 
+void HlsSegmenter::abandon_segment() {
+    if (current_) {
+        current_->open.abandoned = true;
+    }
+}
+
 void HlsSegmenter::open_segment(std::int64_t now_ms) {
     Current segment;
     segment.open.seq = next_seq_++;
@@ -390,6 +396,14 @@ void HlsSegmenter::close_segment(HlsDecision& decision) {
     closed_.discontinuity = segment.open.discontinuity;
     decision.close_segment = true;
 
+    if (segment.open.abandoned) {
+        // Its number is used again: a playlist's numbers must stay consecutive (RFC 8216
+        // 6.2.2, a segment's number never changes), and the media between the two is missing.
+        next_seq_ = segment.open.seq;
+        discontinuity_pending_ = true;
+        current_.reset();
+        return;
+    }
     if (segment.open.duration_ms < kKeepDurationMinMs) {
         next_seq_ = segment.open.seq;  // SRS: "reuse current segment index"
         current_.reset();

@@ -149,6 +149,7 @@ struct HlsOpenSegment {
     std::string temp_path;  // write here; "[duration]" in hls_ts_file is still literal in it
     std::int64_t duration_ms = 0;  // so far
     bool discontinuity = false;
+    bool abandoned = false;  // abandon_segment(): its bytes are not wanted, it will not be kept
 };
 
 /// The segment that the last decision with close_segment ended.
@@ -159,8 +160,8 @@ struct HlsClosedSegment {
     std::string final_path;  // rename target (with [duration]); valid when kept
     std::string uri;         // its playlist line; for the on_hls hook (SRS's ts_url)
     bool discontinuity = false;
-    /// false: shorter than 100 ms (SRS drops it, and its seq is used again) or dropped by a
-    /// dispose; delete temp_path.
+    /// false: shorter than 100 ms (SRS drops it, and its seq is used again), dropped by a
+    /// dispose, or abandoned (abandon_segment, seq used again too); delete temp_path.
     bool kept = false;
 };
 
@@ -199,6 +200,14 @@ public:
     /// disposes (see dispose()), once per publish. A stalled publisher counts too: its later
     /// frames are ignored until it publishes again, as in SRS.
     HlsDecision on_tick(std::int64_t now_ms);
+
+    /// Drops the segment being written (hls_on_error: the disk fell behind or a write failed):
+    /// its close says kept = false, so it never enters the playlist and its temp file is
+    /// deleted; its sequence number goes to the next segment (numbers in a playlist are
+    /// consecutive), which starts with EXT-X-DISCONTINUITY because the media between is missing. Frames still extend it
+    /// (and cut it) as usual, so the next segment starts where it would have. No-op without an
+    /// open segment.
+    void abandon_segment();
 
     /// Removes the HLS output: every segment in the window, the current one (discarded) and the
     /// playlist go to the delete list, the window empties; the sequence continues. SRS does this

@@ -22,6 +22,8 @@ void Stream::set_publishing(bool publishing) {
 void Stream::deliver(const MediaFrame& frame) {
     cache_.on_frame(frame);
     ++frames_delivered;
+    video_frames_delivered += frame.is_video() ? 1 : 0;
+    audio_frames_delivered += frame.is_audio() ? 1 : 0;
     // A sink may detach itself (a player closing) from inside on_frame: finish the loop over a
     // stable vector, then remove.
     delivering_ = true;

@@ -43,6 +43,8 @@ public:
     void detach(FrameSink& sink);
 
     std::uint64_t frames_delivered = 0;
+    std::uint64_t video_frames_delivered = 0;
+    std::uint64_t audio_frames_delivered = 0;
 
 private:
     std::string key_;

@@ -87,6 +87,9 @@ FanoutResult run_fanout(std::vector<std::unique_ptr<FanoutPlayer>>& players, std
         }
         window_bytes.push_back(bytes);
     }
+    if (window_bytes.empty()) {
+        return result;
+    }
     result.most_bytes = *std::max_element(window_bytes.begin(), window_bytes.end());
     result.least_bytes = *std::min_element(window_bytes.begin(), window_bytes.end());
     for (std::size_t bytes : window_bytes) {

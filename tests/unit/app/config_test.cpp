@@ -191,13 +191,13 @@ TEST(Config, UnimplementedDirectivesWarnOncePerOccurrence) {
     LoadedConfig loaded = load(
         "daemon off;\nrtc_server {\n  enabled on;\n  listen 8000;\n  tcp { enabled on; }\n}\n"
         "srt_server { enabled on; }\nff_log_dir ./objs;\n"
-        "vhost v {\n  hls {\n    enabled on;\n  }\n  min_latency on;\n  chunk_size 4096;\n}\n");
+        "vhost v {\n  dash {\n    enabled on;\n  }\n  min_latency on;\n  chunk_size 4096;\n}\n");
     EXPECT_EQ(loaded.warnings,
               (std::vector<std::string>{
                   "t.conf:2: directive \"rtc_server\" is not implemented by ringcast, ignored",
                   "t.conf:7: directive \"srt_server\" is not implemented by ringcast, ignored",
                   "t.conf:8: directive \"ff_log_dir\" is not implemented by ringcast, ignored",
-                  "t.conf:10: directive \"vhost.hls\" is not implemented by ringcast, ignored"}));
+                  "t.conf:10: directive \"vhost.dash\" is not implemented by ringcast, ignored"}));
     EXPECT_EQ(loaded.config.vhosts[0].chunk_size, 4096);
     EXPECT_TRUE(loaded.config.vhosts[0].min_latency);
 }
@@ -350,6 +350,119 @@ TEST(Config, RingcastDefaultConfigLoads) {
     EXPECT_EQ(loaded.config.srs_log_tank, LogTank::console);
     EXPECT_EQ(loaded.config.rtmp.listen, std::vector<ListenEndpoint>{any4(1935)});
     EXPECT_NE(loaded.config.find_vhost("__defaultVhost__"), nullptr);
+}
+
+// ---- hls { } ---------------------------------------------------------------------------------
+
+TEST(ConfigHls, DefaultsAreSrsDefaults) {
+    LoadedConfig loaded = load("vhost v {\n  hls {\n  }\n}\nvhost none {\n}\n");
+    EXPECT_TRUE(loaded.warnings.empty());
+    for (const VhostConfig& v : loaded.config.vhosts) {
+        const HlsConfig& hls = v.hls;
+        EXPECT_FALSE(hls.enabled);
+        EXPECT_EQ(hls.fragment_ms, 10'000);
+        EXPECT_DOUBLE_EQ(hls.td_ratio, 1.0);
+        EXPECT_DOUBLE_EQ(hls.aof_ratio, 2.1);
+        EXPECT_EQ(hls.window_ms, 60'000);
+        EXPECT_EQ(hls.on_error, HlsOnError::continue_);
+        EXPECT_EQ(hls.path, "./objs/nginx/html");
+        EXPECT_EQ(hls.m3u8_file, "[app]/[stream].m3u8");
+        EXPECT_EQ(hls.ts_file, "[app]/[stream]-[seq].ts");
+        EXPECT_EQ(hls.entry_prefix, "");
+        EXPECT_TRUE(hls.cleanup);
+        EXPECT_EQ(hls.dispose_ms, 120'000);
+        EXPECT_TRUE(hls.wait_keyframe);
+        EXPECT_FALSE(hls.ts_floor);
+        EXPECT_EQ(hls.nb_notify, 64);
+    }
+}
+
+TEST(ConfigHls, EveryImplementedDirective) {
+    LoadedConfig loaded = load(
+        "vhost v {\n  hls {\n    enabled on;\n    hls_fragment 2.5;\n    hls_td_ratio 1.5;\n    hls_aof_ratio 2.0;\n"
+        "    hls_window 10;\n    hls_path /tmp/hls;\n    hls_m3u8_file [vhost]/[app]/[stream].m3u8;\n"
+        "    hls_ts_file [app]/[stream]/[2006][01][02]-[seq].ts;\n    hls_entry_prefix http://cdn.example.com;\n"
+        "    hls_cleanup off;\n    hls_dispose 30;\n    hls_wait_keyframe off;\n    hls_ts_floor on;\n"
+        "    hls_on_error ignore;\n    hls_nb_notify 32;\n  }\n}\n");
+    EXPECT_TRUE(loaded.warnings.empty()) << loaded.warnings.front();
+    const HlsConfig& hls = loaded.config.vhosts.at(0).hls;
+    EXPECT_TRUE(hls.enabled);
+    EXPECT_EQ(hls.fragment_ms, 2'500);
+    EXPECT_DOUBLE_EQ(hls.td_ratio, 1.5);
+    EXPECT_DOUBLE_EQ(hls.aof_ratio, 2.0);
+    EXPECT_EQ(hls.window_ms, 10'000);
+    EXPECT_EQ(hls.path, "/tmp/hls");
+    EXPECT_EQ(hls.m3u8_file, "[vhost]/[app]/[stream].m3u8");
+    EXPECT_EQ(hls.ts_file, "[app]/[stream]/[2006][01][02]-[seq].ts");
+    EXPECT_EQ(hls.entry_prefix, "http://cdn.example.com");
+    EXPECT_FALSE(hls.cleanup);
+    EXPECT_EQ(hls.dispose_ms, 30'000);
+    EXPECT_FALSE(hls.wait_keyframe);
+    EXPECT_TRUE(hls.ts_floor);
+    EXPECT_EQ(hls.on_error, HlsOnError::ignore);
+    EXPECT_EQ(hls.nb_notify, 32);
+}
+
+TEST(ConfigHls, TheBriefsExampleBlockWithAnEmptyEntryPrefix) {
+    LoadedConfig loaded = load(
+        "vhost X { hls { enabled on; hls_fragment 10; hls_td_ratio 1.5; hls_aof_ratio 2.0; hls_window 60; "
+        "hls_path ./objs/nginx/html; hls_m3u8_file [app]/[stream].m3u8; hls_ts_file [app]/[stream]-[seq].ts; "
+        "hls_entry_prefix; hls_cleanup on; hls_dispose 0; hls_wait_keyframe on; hls_ts_floor off; "
+        "hls_on_error continue; hls_nb_notify 64; } }\n");
+    EXPECT_TRUE(loaded.warnings.empty());
+    const HlsConfig& hls = loaded.config.vhosts.at(0).hls;
+    EXPECT_TRUE(hls.enabled);
+    EXPECT_EQ(hls.entry_prefix, "");
+    EXPECT_EQ(hls.dispose_ms, 0);
+    EXPECT_EQ(hls.on_error, HlsOnError::continue_);
+}
+
+TEST(ConfigHls, UnimplementedHlsDirectivesWarnAndDisconnectSaysWhatItDoes) {
+    LoadedConfig loaded = load(
+        "vhost v {\n  hls {\n    enabled on;\n    hls_keys on;\n    hls_use_fmp4 on;\n    hls_acodec mp3;\n"
+        "    hls_on_error disconnect;\n  }\n}\n");
+    ASSERT_EQ(loaded.warnings.size(), 4u);
+    EXPECT_EQ(loaded.warnings[0], "t.conf:4: directive \"vhost.hls.hls_keys\" is not implemented by ringcast, ignored");
+    EXPECT_EQ(loaded.warnings[1], "t.conf:5: directive \"vhost.hls.hls_use_fmp4\" is not implemented by ringcast, ignored");
+    EXPECT_EQ(loaded.warnings[2], "t.conf:6: directive \"vhost.hls.hls_acodec\" is not implemented by ringcast, ignored");
+    EXPECT_NE(loaded.warnings[3].find("t.conf:7: hls_on_error disconnect does not disconnect"), std::string::npos)
+        << loaded.warnings[3];
+    EXPECT_EQ(loaded.config.vhosts.at(0).hls.on_error, HlsOnError::disconnect);
+    EXPECT_TRUE(loaded.config.vhosts.at(0).hls.enabled);
+}
+
+TEST(ConfigHls, BadValuesAreErrorsAtTheirLine) {
+    auto hls_error = [](const std::string& directive) {
+        return error_of("vhost v {\n  hls {\n    " + directive + "\n  }\n}\n");
+    };
+    EXPECT_EQ(hls_error("enabled yes;"), "t.conf:3: invalid value \"yes\" for \"enabled\": expected on or off");
+    EXPECT_EQ(hls_error("hls_fragment 0;"),
+              "t.conf:3: invalid value \"0\" for \"hls_fragment\": expected seconds above 0 to 3600");
+    EXPECT_EQ(hls_error("hls_fragment -2;"),
+              "t.conf:3: invalid value \"-2\" for \"hls_fragment\": expected seconds above 0 to 3600");
+    EXPECT_EQ(hls_error("hls_fragment ten;"),
+              "t.conf:3: invalid value \"ten\" for \"hls_fragment\": expected seconds above 0 to 3600");
+    EXPECT_EQ(hls_error("hls_fragment 0.0001;"),
+              "t.conf:3: invalid value \"0.0001\" for \"hls_fragment\": expected seconds above 0 to 3600 (at least 1 ms)");
+    EXPECT_EQ(hls_error("hls_fragment nan;"),
+              "t.conf:3: invalid value \"nan\" for \"hls_fragment\": expected seconds above 0 to 3600");
+    EXPECT_EQ(hls_error("hls_td_ratio 0;"),
+              "t.conf:3: invalid value \"0\" for \"hls_td_ratio\": expected a ratio above 0 to 1000");
+    EXPECT_EQ(hls_error("hls_aof_ratio inf;"),
+              "t.conf:3: invalid value \"inf\" for \"hls_aof_ratio\": expected a ratio above 0 to 1000");
+    EXPECT_EQ(hls_error("hls_window -1;"),
+              "t.conf:3: invalid value \"-1\" for \"hls_window\": expected seconds from 0 to 2.592e+06");
+    EXPECT_EQ(hls_error("hls_dispose 1x;"),
+              "t.conf:3: invalid value \"1x\" for \"hls_dispose\": expected seconds from 0 to 3.1536e+07");
+    EXPECT_EQ(hls_error("hls_on_error retry;"),
+              "t.conf:3: invalid value \"retry\" for \"hls_on_error\": expected continue, ignore or disconnect");
+    EXPECT_EQ(hls_error("hls_path \"\";"), "t.conf:3: invalid value \"\" for \"hls_path\": expected a non-empty value");
+    EXPECT_EQ(hls_error("hls_ts_file a b;"), "t.conf:3: directive \"hls_ts_file\" takes 1 argument, got 2");
+    EXPECT_EQ(hls_error("hls_entry_prefix a b;"),
+              "t.conf:3: directive \"hls_entry_prefix\" takes 0 or 1 argument, got 2");
+    EXPECT_EQ(hls_error("hls_nb_notify -1;"),
+              "t.conf:3: invalid value \"-1\" for \"hls_nb_notify\": expected an integer from 0 to 1048576");
+    EXPECT_EQ(error_of("vhost v {\n  hls on;\n}\n"), "t.conf:2: directive \"hls\" requires a block { ... }");
 }
 
 }  // namespace

@@ -679,5 +679,37 @@ TEST(HlsSegmenter, TsFloorNamesSegmentsByPieceAndShiftsTheCut) {
     EXPECT_EQ(HlsSegmenter(off).floor_deviation(), 0);
 }
 
+// --- abandon_segment (hls_on_error) ---------------------------------------------------------------
+
+TEST(HlsSegmenter, AbandonedSegmentIsNotKeptAndTheNextStartsWithADiscontinuity) {
+    Recorder r(settings_2s());
+    r.publish();
+    const std::vector<HlsFrame> frames = video_frames(250, 50);  // 0 .. 9960, keyframes every 2 s
+    for (const HlsFrame& frame : frames) {
+        if (frame.timestamp_ms == 2'040) {
+            r.segmenter.abandon_segment();  // segment 1 (2000 .. 4000) is dropped
+            const HlsOpenSegment* current = r.segmenter.current_segment();
+            EXPECT_TRUE(current != nullptr && current->abandoned);
+        }
+        r.feed(frame, kWallClockBase_ms + frame.timestamp_ms);
+    }
+    EXPECT_EQ(r.opened_at, every(2'000, 8'000)) << "cut points are unchanged";
+    ASSERT_GE(r.closed.size(), 3u);
+    EXPECT_TRUE(r.closed[0].kept);
+    EXPECT_EQ(r.closed[1].seq, 1u);
+    EXPECT_FALSE(r.closed[1].kept);
+    EXPECT_TRUE(r.closed[2].kept);
+    EXPECT_EQ(r.closed[2].seq, 1u) << "the dropped segment's number goes to the next one";
+    EXPECT_TRUE(r.closed[2].discontinuity);
+    EXPECT_EQ(r.closed[3].seq, 2u);
+    const std::string& text = r.playlists.back();
+    EXPECT_NE(text.find("#EXT-X-MEDIA-SEQUENCE:0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("livestream-0.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000, no desc\nlivestream-1.ts\n"
+                        "#EXTINF:2.000, no desc\nlivestream-2.ts"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(r.playlists.size(), 3u) << "closing the dropped segment does not rewrite the playlist";
+}
+
 }  // namespace
 }  // namespace ringcast::media
