@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Side-by-side live density comparison: ringcast vs nginx-rtmp (vs any other server).
 
-For each server, each player protocol (RTMP, and HTTP-FLV for ringcast with --protocol) and
+For each server, each player protocol (RTMP, and HTTP-FLV or HLS for ringcast with --protocol) and
 each player count N it starts the server pinned to one CPU, runs the load client
 (ringcast-load: one RTMP publisher looping an FLV in real time + N players) pinned to another,
-and records server CPU-seconds per GB delivered, players lagging > 500 ms, startup and
+and records server CPU-seconds per GB delivered, players lagging > 500 ms (HLS: > 7 s), startup and
 publish-to-play latency percentiles, and server RSS growth per player. Writes
 perf/results/<date>-rtmp-density.md and .json (<date>-rtmp-http-flv-density.* when HTTP-FLV
-runs are in). See perf/README.md.
+runs are in, <date>-hls-density.* or <date>-rtmp-http-flv-hls-density.* with HLS). See
+perf/README.md.
 
 Python 3 standard library only.
 """
@@ -35,7 +36,23 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 DEFAULT_PLAYERS = [500, 1000, 2000, 4000]
 QUICK_PLAYERS = [500, 1000]
 STREAM_PATH = "live/stream"  # every server must serve RTMP application "live"
-PROTOCOLS = ("rtmp", "http-flv")  # how the players play; the publisher is always RTMP
+PROTOCOLS = ("rtmp", "http-flv", "hls")  # how the players play; the publisher is always RTMP
+# --protocol: one protocol, or several (one run each per N). "both" predates HLS and keeps
+# meaning RTMP + HTTP-FLV.
+PROTOCOL_SETS = {"rtmp": ["rtmp"], "http-flv": ["http-flv"], "hls": ["hls"],
+                 "both": ["rtmp", "http-flv"], "all": ["rtmp", "http-flv", "hls"]}
+# ringcast's HLS for --protocol hls: 2 s segments (the media's GOP is 2 s), a 10 s window.
+HLS_FRAGMENT_S = 2
+HLS_WINDOW_S = 10
+# HLS latency is seconds by design (a segment is listed only once it is finished, and players
+# poll), so "lagging" means over 3 segments + 1 s for HLS players, not 500 ms: a player that
+# keeps up sees a frame at most about one segment + one reload interval after it was published.
+HLS_LAG_BOUND_MS = (3 * HLS_FRAGMENT_S + 1) * 1000
+LAG_BOUND_MS = 500
+
+
+def lag_bound_ms(protocol):
+    return HLS_LAG_BOUND_MS if protocol == "hls" else LAG_BOUND_MS
 
 LOAD_CANDIDATES = [  # bench/CMakeLists.txt puts it at the top of the build directory
     "build-perf/ringcast-load",
@@ -413,8 +430,12 @@ class Server:
         self.failed_to_start = None
 
     def prepare(self, port, rundir, tag, values, protocol="rtmp", http_port=None):
+        # HLS: segments and playlists of this run only, served by the same server's http_server.
+        hls_dir = os.path.join(rundir, f"hls-{self.name}-{tag}")
+        if protocol == "hls":
+            os.makedirs(hls_dir, exist_ok=True)
         vals = dict(values, PORT=port, HTTP_PORT=http_port or "", RUNDIR=rundir,
-                    NAME=f"{self.name}-{tag}")
+                    NAME=f"{self.name}-{tag}", HLSDIR=hls_dir)
         conf = None
         conf_text = self.conf_texts.get(protocol)
         if conf_text is not None:
@@ -446,6 +467,12 @@ def ringcast_conf(template, profile, protocol):
         http_server = "http_server {\n    enabled on;\n    listen 127.0.0.1:@HTTP_PORT@;\n}\n"
         vhost_body.append("    http_remux {\n        enabled on;\n"
                           "        mount [vhost]/[app]/[stream].flv;\n    }\n")
+    elif protocol == "hls":
+        http_server = ("http_server {\n    enabled on;\n    listen 127.0.0.1:@HTTP_PORT@;\n"
+                       "    dir @HLSDIR@;\n}\n")
+        vhost_body.append(f"    hls {{\n        enabled on;\n        hls_fragment {HLS_FRAGMENT_S};\n"
+                          f"        hls_window {HLS_WINDOW_S};\n        hls_path @HLSDIR@;\n"
+                          "        hls_cleanup on;\n    }\n")
     vhost = "vhost __defaultVhost__ {\n" + "".join(vhost_body) + "}\n" if vhost_body else ""
     return fill(template, {"VHOST": vhost, "HTTP_SERVER": http_server})
 
@@ -530,7 +557,7 @@ def measure(args, server, n, load, media, rundir, values, protocol="rtmp"):
     port = free_port()
     rec["port"] = port
     http_port = None
-    if protocol == "http-flv":
+    if protocol in ("http-flv", "hls"):
         http_port = free_port()
         while http_port == port:
             http_port = free_port()
@@ -554,13 +581,15 @@ def measure(args, server, n, load, media, rundir, values, protocol="rtmp"):
         rss_base = rss_kib(proc.pid)
         cpu0 = cpu_seconds(proc.pid)
         url = f"rtmp://127.0.0.1:{port}/{STREAM_PATH}"
-        play_url = url if http_port is None else f"http://127.0.0.1:{http_port}/{STREAM_PATH}.flv"
+        play_url = {"rtmp": url, "http-flv": f"http://127.0.0.1:{http_port}/{STREAM_PATH}.flv",
+                    "hls": f"http://127.0.0.1:{http_port}/{STREAM_PATH}.m3u8"}[protocol]
         json_path = os.path.join(rundir, f"load-{server.name}-{tag}.json")
         err_path = os.path.join(rundir, f"load-{server.name}-{tag}.stderr")
         load_argv = [load, "--publish", url, "--flv", media, "--play", play_url,
                      "--players", str(n), "--ramp", str(args.ramp),
                      "--duration", str(args.duration), "--warmup", str(args.warmup),
-                     "--json", json_path]
+                     "--lag-ms", str(lag_bound_ms(protocol)), "--json", json_path]
+        rec["lag_bound_ms"] = lag_bound_ms(protocol)
         rec["load_argv"] = load_argv
         rec["load_stderr"] = err_path
         if os.path.exists(json_path):
@@ -680,7 +709,9 @@ def derive(rec, result, samples, t_all, cpu0, args):
     mbps = g("mbps")
     if rec.get("server_cpu_pct_steady") is not None and isinstance(mbps, (int, float)) and mbps > 0:
         rec["cpu_s_per_gb_steady"] = round(rec["server_cpu_pct_steady"] * 80 / mbps, 3)
-    lag = g("players_lagging_500ms")
+    # players_lagging counts against --lag-ms (500 but for HLS); older load clients only
+    # report players_lagging_500ms.
+    lag = g("players_lagging") if g("players_lagging") is not None else g("players_lagging_500ms")
     rec["lag_free"] = (lag == 0 and g("connected") == n and not g("failed")
                        and not rec["errors"])
 
@@ -697,7 +728,8 @@ def _get(d, *keys):
 # Report.
 
 PLAY_URLS = {"rtmp": f"rtmp://127.0.0.1:PORT/{STREAM_PATH}",
-             "http-flv": f"http://127.0.0.1:HTTP_PORT/{STREAM_PATH}.flv"}
+             "http-flv": f"http://127.0.0.1:HTTP_PORT/{STREAM_PATH}.flv",
+             "hls": f"http://127.0.0.1:HTTP_PORT/{STREAM_PATH}.m3u8"}
 
 
 def series_label(run):
@@ -770,7 +802,8 @@ def write_report(report, md_path, json_path):
         "",
         "## Results",
         "",
-        "| server | protocol | N | connected / failed | lagging > 500 ms | startup p50 / p95 ms | "
+        "| server | protocol | N | connected / failed | lagging > bound (500 ms; HLS "
+        f"{HLS_LAG_BOUND_MS} ms) | startup p50 / p95 ms | "
         "latency p50 / p99 ms | Mb/s delivered | server CPU-s / GB | CPU-s / GB steady | "
         "server CPU % steady | RSS / player KiB | load CPU % | ok |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -781,7 +814,8 @@ def write_report(report, md_path, json_path):
         lines.append(
             f"| {r['server']} | {r.get('protocol', 'rtmp')} | {r['players']} | "
             f"{fmt(g('connected'))} / {fmt(g('failed'))} | "
-            f"{fmt(g('players_lagging_500ms'))} | "
+            f"{fmt(g('players_lagging') if g('players_lagging') is not None else g('players_lagging_500ms'))}"
+            f"{' (> ' + str(r['lag_bound_ms']) + ')' if r.get('lag_bound_ms', LAG_BOUND_MS) != LAG_BOUND_MS else ''} | "
             f"{fmt(g('startup_ms', 'p50'))} / {fmt(g('startup_ms', 'p95'))} | "
             f"{fmt(g('latency_ms', 'p50'))} / {fmt(g('latency_ms', 'p99'))} | "
             f"{fmt(g('mbps'))} | {fmt(r.get('cpu_s_per_gb'), 2)} | "
@@ -792,7 +826,8 @@ def write_report(report, md_path, json_path):
     series = report["series"]
     for label in series:
         best = report["largest_lag_free_n"].get(label)
-        lines.append(f"- {label}: largest N with no player lagging > 500 ms: "
+        bound = HLS_LAG_BOUND_MS if label.endswith(" hls") else LAG_BOUND_MS
+        lines.append(f"- {label}: largest N with no player lagging > {bound} ms: "
                      f"**{best if best is not None else 'none'}**")
     for label, sl in report.get("rss_slope", {}).items():
         lines.append(f"- {label}: RSS per added player between N={sl['from']} and N={sl['to']} "
@@ -814,18 +849,20 @@ def write_report(report, md_path, json_path):
                   "|---:|" + "---:|" * (len(series) - 1)] + ratio_rows
     # The same server's HTTP-FLV players against its RTMP players, N by N.
     measured = {(r["server"], r.get("protocol", "rtmp")) for r in report["runs"]}
-    pairs = [name for name in report["servers"]
-             if (name, "rtmp") in measured and (name, "http-flv") in measured]
-    if pairs:
-        lines += ["", "HTTP-FLV players against RTMP players of the same server (server CPU-s / GB, "
-                      "whole run and steady state; ratio above 1: HTTP-FLV costs more per byte):", "",
-                  "| server | N | RTMP | HTTP-FLV | ratio | RTMP steady | HTTP-FLV steady | "
+    for other, title in (("http-flv", "HTTP-FLV"), ("hls", "HLS")):
+        pairs = [name for name in report["servers"]
+                 if (name, "rtmp") in measured and (name, other) in measured]
+        if not pairs:
+            continue
+        lines += ["", f"{title} players against RTMP players of the same server (server CPU-s / GB, "
+                      f"whole run and steady state; ratio above 1: {title} costs more per byte):", "",
+                  f"| server | N | RTMP | {title} | ratio | RTMP steady | {title} steady | "
                   "ratio steady |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name in pairs:
             for n in s["players"]:
                 a = by.get((series_label({"server": name, "protocol": "rtmp"}), n), {})
-                h = by.get((series_label({"server": name, "protocol": "http-flv"}), n), {})
+                h = by.get((series_label({"server": name, "protocol": other}), n), {})
                 cells = []
                 for key in ("cpu_s_per_gb", "cpu_s_per_gb_steady"):
                     x, y = a.get(key), h.get(key)
@@ -849,7 +886,8 @@ def write_report(report, md_path, json_path):
 def output_paths(args, date):
     out_dir = args.out_dir
     os.makedirs(out_dir, exist_ok=True)
-    kind = "rtmp-density" if args.protocols == ["rtmp"] else "rtmp-http-flv-density"
+    kind = {"rtmp": "rtmp-density", "http-flv": "rtmp-http-flv-density", "hls": "hls-density",
+            "both": "rtmp-http-flv-density", "all": "rtmp-http-flv-hls-density"}[args.protocol]
     base = os.path.join(out_dir, f"{date}-{kind}")
     stem, i = base, 2
     while os.path.exists(stem + ".md") or os.path.exists(stem + ".json"):
@@ -877,10 +915,12 @@ def parse_args(argv):
     p.add_argument("--profile", choices=["default", "low-latency", "both"], default="default",
                    help="ringcast profile: default merged writes, or low-latency "
                         "(min_latency on, mw_latency 0), or both as two servers")
-    p.add_argument("--protocol", choices=["rtmp", "http-flv", "both"], default="rtmp",
+    p.add_argument("--protocol", choices=list(PROTOCOL_SETS), default="rtmp",
                    help="how ringcast's players play: RTMP (default), HTTP-FLV (ringcast's "
                         "http_server + http_remux on a second free port, players GET "
-                        f"/{STREAM_PATH}.flv), or both, one run each; the publisher is always RTMP, "
+                        f"/{STREAM_PATH}.flv), HLS (http_server with dir + hls in the default vhost, "
+                        f"players poll /{STREAM_PATH}.m3u8 and fetch its segments), both (RTMP and "
+                        "HTTP-FLV) or all three, one run each; the publisher is always RTMP, "
                         "and nginx-rtmp and --server ones are measured with RTMP players only")
     p.add_argument("--only", default="ringcast,nginx",
                    help="built-in servers to run: ringcast, nginx or both (default both); "
@@ -923,7 +963,7 @@ def parse_args(argv):
         args.duration = 15 if args.quick else 30
     if args.duration <= args.warmup:
         p.error(f"--duration ({args.duration}) must be longer than --warmup ({args.warmup})")
-    args.protocols = list(PROTOCOLS) if args.protocol == "both" else [args.protocol]
+    args.protocols = list(PROTOCOL_SETS[args.protocol])
     args.only = [] if args.only == "none" else [x.strip() for x in args.only.split(",")]
     for x in args.only:
         if x not in ("ringcast", "nginx"):
@@ -953,19 +993,21 @@ def main(argv):
         raise Fatal("taskset not found (util-linux)")
 
     notes = []
-    if "nginx" in args.only and "http-flv" in args.protocols:
+    http_protocols = [p for p in args.protocols if p != "rtmp"]
+    if "nginx" in args.only and http_protocols:
+        # nginx-rtmp's own HLS (hls on) is not set up here: only ringcast runs HTTP players.
         if "rtmp" in args.protocols:
-            notes.append("nginx-rtmp is measured with RTMP players only (it has no HTTP-FLV): "
-                         "its HTTP-FLV runs are skipped")
+            notes.append("nginx-rtmp is measured with RTMP players only (HTTP-FLV and HLS are not "
+                         "set up for it): its " + " and ".join(http_protocols) + " runs are skipped")
         else:
             args.only.remove("nginx")
-            notes.append("nginx-rtmp skipped: it has no HTTP-FLV, and --protocol http-flv asks "
-                         "for HTTP-FLV players only")
+            notes.append(f"nginx-rtmp skipped: --protocol {args.protocol} asks for "
+                         + " and ".join(http_protocols) + " players only, set up for ringcast only")
         log(notes[-1])
     if args.server and "rtmp" not in args.protocols:
-        raise Fatal("--server ones are measured with RTMP players only; --protocol http-flv "
-                    "leaves them nothing to run (use --protocol both)")
-    if args.server and "http-flv" in args.protocols:
+        raise Fatal(f"--server ones are measured with RTMP players only; --protocol {args.protocol} "
+                    "leaves them nothing to run (use --protocol both or all)")
+    if args.server and http_protocols:
         notes.append("--server ones are measured with RTMP players only")
 
     # Resolve every binary before starting anything.
@@ -1027,7 +1069,8 @@ def main(argv):
               for s in servers for p in args.protocols if p in s.protocols]
     report = {
         "title": {"rtmp": "RTMP density", "http-flv": "HTTP-FLV density",
-                  "both": "RTMP and HTTP-FLV density"}[args.protocol],
+                  "both": "RTMP and HTTP-FLV density", "hls": "HLS density",
+                  "all": "RTMP, HTTP-FLV and HLS density"}[args.protocol],
         "date": date,
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "command": command,
@@ -1073,7 +1116,7 @@ def main(argv):
                     ld = rec.get("load") or {}
                     log(f"{label} N={n}: {'ok' if rec['ok'] else 'NOT OK'}; "
                         f"cpu/GB {fmt(rec.get('cpu_s_per_gb'), 2)}, lagging "
-                        f"{fmt(ld.get('players_lagging_500ms'))}, rss/player "
+                        f"{fmt(ld.get('players_lagging', ld.get('players_lagging_500ms')))}, rss/player "
                         f"{fmt(rec.get('rss_per_player_kib'))} KiB")
                     for e in rec["errors"]:
                         log(f"  error: {e}")

@@ -88,10 +88,20 @@ std::optional<std::uint64_t> read_stamp(std::span<const std::uint8_t> payload) {
     if (!is_avc_nalu_payload(payload) || payload.size() < kFlvAvcHeader + 5) {
         return std::nullopt;
     }
-    const std::uint8_t* nal = payload.data() + kFlvAvcHeader + 4;
     const std::size_t available = payload.size() - kFlvAvcHeader - 4;
     const std::uint32_t nal_size = be32(payload.data() + kFlvAvcHeader);
-    if (nal_size > available || nal_size < 1 + kRbspSize || nal_size > kNalSizeMax || (nal[0] & 0x1f) != kNalSei) {
+    if (nal_size > available) {
+        return std::nullopt;
+    }
+    return read_stamp_nal(payload.subspan(kFlvAvcHeader + 4, nal_size));
+}
+
+std::optional<std::uint64_t> read_stamp_nal(std::span<const std::uint8_t> nal) {
+    while (!nal.empty() && nal.back() == 0) {
+        nal = nal.first(nal.size() - 1);  // trailing_zero_8bits (Annex B); our RBSP ends in 0x80
+    }
+    const std::size_t nal_size = nal.size();
+    if (nal_size < 1 + kRbspSize || nal_size > kNalSizeMax || (nal[0] & 0x1f) != kNalSei) {
         return std::nullopt;
     }
     // Undo emulation prevention into a fixed array: the unit is ours only if it fits.

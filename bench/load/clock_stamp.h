@@ -31,4 +31,9 @@ core::Buffer stamp_avc_payload(std::span<const std::uint8_t> payload, std::uint6
 /// The stamp, when the payload's first NAL unit is one of ours (4-byte NAL lengths).
 std::optional<std::uint64_t> read_stamp(std::span<const std::uint8_t> payload);
 
+/// The stamp, when `nal` (one whole H.264 NAL unit: header byte, escaped RBSP, no start code
+/// or length prefix) is one of ours. Trailing zero bytes are allowed: in Annex B a NAL unit
+/// ends at the next start code, and trailing_zero_8bits may come before it.
+std::optional<std::uint64_t> read_stamp_nal(std::span<const std::uint8_t> nal);
+
 }  // namespace ringcast::load

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/clock.h"
+#include "load/hls_player.h"
 #include "load/http_flv_player.h"
 #include "load/rtmp_player.h"
 
@@ -105,6 +106,7 @@ bool LoadRun::setup(std::string& error) {
                                        .address = play_address_,
                                        .rtmp_url = options_.play ? &*options_.play : nullptr,
                                        .http_url = options_.play_http ? &*options_.play_http : nullptr,
+                                       .hls = options_.play_hls,
                                        .stats = stats_});
         players_.reserve(options_.players);
     }
@@ -170,7 +172,9 @@ void LoadRun::ramp_tick() {
     const auto target = static_cast<std::size_t>(std::min<std::uint64_t>(due, options_.players));
     while (players_.size() < target) {
         const auto index = static_cast<std::uint32_t>(players_.size());
-        if (context_->http_url != nullptr) {
+        if (context_->hls) {
+            players_.push_back(std::make_unique<HlsPlayer>(*context_, index));
+        } else if (context_->http_url != nullptr) {
             players_.push_back(std::make_unique<HttpFlvPlayer>(*context_, index));
         } else {
             players_.push_back(std::make_unique<RtmpPlayer>(*context_, index));
@@ -276,6 +280,9 @@ Report LoadRun::build_report() {
         if (player.max_latency_ms() > kLaggingMs) {
             ++r.players_lagging_500ms;
         }
+        if (player.max_latency_ms() > options_.lag_ms) {
+            ++r.players_lagging;
+        }
     }
     r.connected = stats_.players_connected;
     r.failed = stats_.players_failed;
@@ -299,7 +306,11 @@ Report LoadRun::build_report() {
     r.latency_p50_ms = stats_.latency.percentile(0.5);
     r.latency_p99_ms = stats_.latency.percentile(0.99);
     r.latency_max_ms = stats_.latency.max();
+    r.lag_bound_ms = options_.lag_ms;
     r.timestamp_regressions = stats_.timestamp_regressions;
+    r.hls_playlists = stats_.hls_playlists;
+    r.hls_segments = stats_.hls_segments;
+    r.hls_segments_skipped = stats_.hls_segments_skipped;
     r.errors = stats_.errors;
     if (stats_.error_count > stats_.errors.size()) {
         r.errors.push_back("... and " + std::to_string(stats_.error_count - stats_.errors.size()) + " more errors");

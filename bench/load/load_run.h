@@ -1,6 +1,6 @@
 #pragma once
 // One load run on one thread and one ring: the publisher (if any) starts first; once it
-// publishes, players (RTMP or HTTP-FLV, by the --play URL) connect at the ramp rate; the measured period starts when the last one
+// publishes, players (RTMP, HTTP-FLV or HLS, by the --play URL) connect at the ramp rate; the measured period starts when the last one
 // has been started, the warmup is cut from its beginning, and the run stops after --duration
 // or on SIGINT, writes the JSON report, and closes every connection.
 
@@ -64,7 +64,7 @@ private:
     FlvFile flv_;
     RunStats stats_;
     std::optional<PlayerContext> context_;
-    std::vector<std::unique_ptr<Player>> players_;  // RTMP or HTTP-FLV players, never moved
+    std::vector<std::unique_ptr<Player>> players_;  // RTMP, HTTP-FLV or HLS players, never moved
     std::unique_ptr<RtmpPublisher> publisher_;
 
     uring::Timer ramp_timer_;

@@ -1,5 +1,5 @@
 // ringcast-load: the project's load client (one RTMP publisher and/or thousands of RTMP or
-// HTTP-FLV players on one thread and one io_uring). See options.cpp for the command line and
+// HTTP-FLV or HLS players on one thread and one io_uring). See options.cpp for the command line and
 // load_run.h for what a run does.
 
 #include <sys/resource.h>

@@ -25,16 +25,19 @@ bool parse_number(std::string_view name, const char* text, double min, double ma
 
 const char* usage() {
     return "usage: ringcast-load [--publish URL --flv FILE] [--play URL --players N] [--ramp N_PER_SECOND]\n"
-           "                     [--duration SECONDS] [--json PATH] [--warmup SECONDS] [--allow-remote]\n"
+           "                     [--duration SECONDS] [--json PATH] [--warmup SECONDS] [--lag-ms MS]\n"
+           "                     [--allow-remote]\n"
            "\n"
            "  --publish URL      publish FILE to URL in real time, looping forever (rtmp://HOST[:PORT]/APP/STREAM)\n"
            "  --flv FILE         the FLV file to publish\n"
            "  --play URL         play URL with --players N connections (default 1): RTMP players for\n"
            "                     rtmp://HOST[:PORT]/APP/STREAM, HTTP-FLV players for http://HOST[:PORT]/PATH\n"
-           "                     (e.g. http://127.0.0.1:8080/live/stream.flv)\n"
+           "                     (e.g. http://127.0.0.1:8080/live/stream.flv), HLS players when that\n"
+           "                     path ends in .m3u8 (http://127.0.0.1:8080/live/stream.m3u8)\n"
            "  --ramp N           players connected per second (default 500)\n"
            "  --duration S       run S seconds after the last player connected (default 30)\n"
            "  --warmup S         leave the first S of those seconds out of latency and mbps (default 5)\n"
+"  --lag-ms MS        count a player as lagging once its latency went over MS (default 500)\n"
            "  --json PATH        write the final JSON there (default: stdout)\n"
            "  --allow-remote     allow a HOST other than 127.0.0.1, ::1 or localhost\n";
 }
@@ -82,6 +85,10 @@ ParseOutcome parse_options(int argc, char** argv, LoadOptions& out, std::string&
             if (!parse_number(arg, value, 0, 1e7, out.duration_s, error)) {
                 return ParseOutcome::error;
             }
+        } else if (arg == "--lag-ms") {
+            if (!parse_number(arg, value, 0, 1e7, out.lag_ms, error)) {
+                return ParseOutcome::error;
+            }
         } else if (arg == "--warmup") {
             if (!parse_number(arg, value, 0, 1e7, out.warmup_s, error)) {
                 return ParseOutcome::error;
@@ -113,6 +120,8 @@ ParseOutcome parse_options(int argc, char** argv, LoadOptions& out, std::string&
         if (!parse_http_url(play_url, *out.play_http, error)) {
             return ParseOutcome::error;
         }
+        const std::string_view target = out.play_http->target;
+        out.play_hls = target.substr(0, target.find('?')).ends_with(".m3u8");
     } else if (!play_url.empty()) {
         out.play.emplace();
         if (!parse_rtmp_url(play_url, *out.play, error)) {

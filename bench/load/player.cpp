@@ -71,6 +71,14 @@ void Player::record_bytes(std::size_t count) {
 }
 
 void Player::record_video(std::uint32_t timestamp, std::span<const std::uint8_t> payload) {
+    if (!context_.counting) {
+        mark_playing();
+        return;
+    }
+    record_video_frame(timestamp, is_video_keyframe(payload), read_stamp(payload));
+}
+
+void Player::record_video_frame(std::uint32_t timestamp, bool keyframe, std::optional<std::uint64_t> stamp_ns) {
     mark_playing();
     if (!context_.counting) {
         return;
@@ -82,11 +90,11 @@ void Player::record_video(std::uint32_t timestamp, std::span<const std::uint8_t>
     }
     have_video_ts_ = true;
     last_video_ts_ = timestamp;
-    if (first_keyframe_ns_ == 0 && is_video_keyframe(payload)) {
+    if (first_keyframe_ns_ == 0 && keyframe) {
         first_keyframe_ns_ = core::monotonic_ns();
     }
-    if (auto stamp = read_stamp(payload)) {
-        const double ms = static_cast<double>(static_cast<std::int64_t>(realtime_ns() - *stamp)) / 1e6;
+    if (stamp_ns) {
+        const double ms = static_cast<double>(static_cast<std::int64_t>(realtime_ns() - *stamp_ns)) / 1e6;
         stats.latency_this_second.add(ms);
         if (context_.after_warmup) {
             stats.latency.add(ms);

@@ -1,7 +1,8 @@
 #pragma once
 // What every player records, whatever protocol brings the stream: RTMP players (rtmp_player.h)
 // and HTTP-FLV players (http_flv_player.h) derive from Player and hand it the wire bytes and
-// each audio and video frame (an FLV tag body, which is what an RTMP media message carries).
+// each audio and video frame (an FLV tag body, which is what an RTMP media message carries);
+// HLS players (hls_player.h) hand it each frame's keyframe flag and stamp, read from MPEG-TS.
 // Per frame it does a few integer updates and, for stamped H.264 frames, one clock read:
 // thousands of players share one core with the kernel's TCP receive path.
 
@@ -26,7 +27,8 @@ struct PlayerContext {
     uring::ProvidedBufRing* buffers;
     const uring::SocketAddress& address;
     const RtmpUrl* rtmp_url = nullptr;
-    const HttpUrl* http_url = nullptr;
+    const HttpUrl* http_url = nullptr;  // HTTP-FLV, or HLS when `hls` is set
+    bool hls = false;                    // http_url names an .m3u8 playlist
     RunStats& stats;
     bool after_warmup = false;  // latency samples count from here on
     bool counting = true;       // false once the run has stopped: teardown is not measured
@@ -75,6 +77,9 @@ protected:
     /// Wire bytes received (handshakes and headers included).
     void record_bytes(std::size_t count);
     void record_video(std::uint32_t timestamp, std::span<const std::uint8_t> payload);
+    /// The same for a frame whose container was not FLV (HLS: MPEG-TS with Annex B), where the
+    /// caller has found the keyframe flag and the stamp itself.
+    void record_video_frame(std::uint32_t timestamp, bool keyframe, std::optional<std::uint64_t> stamp_ns);
     void record_audio(std::uint32_t timestamp);
     /// The server accepted the play (or media came first): counts the player as playing.
     void mark_playing();

@@ -92,8 +92,14 @@ std::string report_json(const Report& r) {
     fmt::format_to(it, "\"setup_ms\": {{\"p50\": {}, \"p95\": {}}}, ", round3(r.setup_p50_ms), round3(r.setup_p95_ms));
     fmt::format_to(it, "\"latency_ms\": {{\"p50\": {}, \"p99\": {}, \"max\": {}}}, ", round3(r.latency_p50_ms),
                    round3(r.latency_p99_ms), round3(r.latency_max_ms));
-    fmt::format_to(it, "\"players_lagging_500ms\": {}, \"timestamp_regressions\": {}, \"errors\": [",
-                   r.players_lagging_500ms, r.timestamp_regressions);
+    fmt::format_to(it, "\"players_lagging_500ms\": {}, \"lag_bound_ms\": {}, \"players_lagging\": {}, ",
+                   r.players_lagging_500ms, round3(r.lag_bound_ms), r.players_lagging);
+    fmt::format_to(it, "\"timestamp_regressions\": {}, ", r.timestamp_regressions);
+    if (r.hls_playlists != 0 || r.hls_segments != 0) {
+        fmt::format_to(it, "\"hls\": {{\"playlists\": {}, \"segments\": {}, \"segments_skipped\": {}}}, ",
+                       r.hls_playlists, r.hls_segments, r.hls_segments_skipped);
+    }
+    fmt::format_to(it, "\"errors\": [");
     for (std::size_t i = 0; i < r.errors.size(); ++i) {
         if (i != 0) {
             fmt::format_to(it, ", ");

@@ -52,6 +52,11 @@ struct RunStats {
     std::uint32_t players_playing = 0;  // playing right now
     std::uint32_t players_connected = 0;  // ever reached playing
     std::uint32_t players_failed = 0;
+    // HLS players only: requests that got a whole 200 response, and segments a player never
+    // fetched because the playlist window had moved past them (a player falling behind).
+    std::uint64_t hls_playlists = 0;
+    std::uint64_t hls_segments = 0;
+    std::uint64_t hls_segments_skipped = 0;
     LatencyHistogram latency;  // after the warmup only
     LatencyHistogram latency_this_second;
     std::uint64_t error_count = 0;
@@ -79,7 +84,14 @@ struct Report {
     double latency_p99_ms = 0;
     double latency_max_ms = 0;
     std::uint32_t players_lagging_500ms = 0;
+    // Players whose latency went over lag_bound_ms (--lag-ms; 500 unless given, so the same
+    // as players_lagging_500ms then): HLS latency is seconds by design.
+    double lag_bound_ms = 500;
+    std::uint32_t players_lagging = 0;
     std::uint64_t timestamp_regressions = 0;
+    std::uint64_t hls_playlists = 0;
+    std::uint64_t hls_segments = 0;
+    std::uint64_t hls_segments_skipped = 0;
     std::vector<std::string> errors;
 };
 
