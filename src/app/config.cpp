@@ -278,9 +278,19 @@ HttpRemuxConfig http_remux_section(const ConfDirective& d, std::vector<std::stri
     if (const ConfDirective* c = first_of(d, "mount", warnings)) {
         expect_args(*c, 1, 1);
         remux.mount = c->arg(0);
-        if (!remux.mount.ends_with(".flv")) {
+        // SRS picks the remuxer by the mount's extension; it refuses any other.
+        if (remux.mount.ends_with(".flv")) {
+            remux.format = media::HttpRemuxFormat::flv;
+        } else if (remux.mount.ends_with(".ts")) {
+            remux.format = media::HttpRemuxFormat::ts;
+        } else if (remux.mount.ends_with(".aac")) {
+            remux.format = media::HttpRemuxFormat::aac;
+        } else if (remux.mount.ends_with(".mp3")) {
+            remux.format = media::HttpRemuxFormat::mp3;
+        } else {
             warnings.push_back(c->where() + ": http_remux mount \"" + remux.mount +
-                               "\" is not served yet (only .flv), this http_remux is ignored");
+                               "\" is not served (the mount must end in .flv, .ts, .aac or .mp3), this "
+                               "http_remux is ignored");
             remux.enabled = false;
         }
     }

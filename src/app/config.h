@@ -17,6 +17,7 @@
 
 #include "core/conf_parser.h"
 #include "core/log.h"
+#include "media/frame.h"
 
 namespace ringcast::app {
 
@@ -58,10 +59,12 @@ struct PublishConfig {
     int normal_timeout_ms = 5000;
 };
 
-/// `vhost { http_remux { ... } }`: live HTTP-FLV (SRS's http_remux).
+/// `vhost { http_remux { ... } }`: live HTTP-FLV, HTTP-TS, AAC or MP3 (SRS's http_remux); the
+/// mount's extension picks the format, as in SRS.
 struct HttpRemuxConfig {
     bool enabled = false;
     std::string mount = "[vhost]/[app]/[stream].flv";  // [vhost]/ is dropped for __defaultVhost__
+    media::HttpRemuxFormat format = media::HttpRemuxFormat::flv;
 };
 
 /// `hls_on_error`: what a disk error (or a disk too slow for the stream) does to HLS.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "app/http_flv.h"
+#include "app/http_ts.h"
 #include "app/shard.h"
 #include "app/static_files.h"
 #include "core/log.h"
@@ -141,7 +142,8 @@ struct HttpConnection::FileJob {
     }
 };
 
-std::optional<std::string> match_http_flv_mount(const Config& config, std::string_view host, std::string_view path) {
+std::optional<HttpRemuxMatch> match_http_remux_mount(const Config& config, std::string_view host,
+                                                     std::string_view path) {
     if (const auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
         host = host.substr(0, colon);
     }
@@ -173,7 +175,7 @@ std::optional<std::string> match_http_flv_mount(const Config& config, std::strin
         std::string app;
         std::string stream;
         if (match_mount_path(mount_path, path, app, stream)) {
-            return vhost.name + "/" + app + "/" + stream;
+            return HttpRemuxMatch{vhost.name + "/" + app + "/" + stream, vhost.http_remux.format};
         }
     }
     return std::nullopt;
@@ -304,17 +306,17 @@ void HttpConnection::answer(proto::http::HttpRequest&& request) {
         return;
     }
     const std::string_view host = request.header("Host").value_or("");
-    std::optional<std::string> key = match_http_flv_mount(shard_.config(), host, request.path);
-    if (!key) {
+    std::optional<HttpRemuxMatch> match = match_http_remux_mount(shard_.config(), host, request.path);
+    if (!match) {
         start_file(request);
         return;
     }
     if (request.method == HttpMethod::head) {
-        send_head(200, "video/x-flv", proto::http::BodyFraming::until_close, false);
+        send_head(200, http_remux_content_type(match->format), proto::http::BodyFraming::until_close, false);
         close_when_drained_ = true;
         return;
     }
-    start_flv(request, std::move(*key));
+    start_stream(request, std::move(*match));
 }
 
 void HttpConnection::answer_pending() {
@@ -670,21 +672,25 @@ bool HttpConnection::describe(std::uint64_t now_ms, ClientPart& out) const {
     return true;
 }
 
-void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::string stream_key) {
-    stream_key_ = std::move(stream_key);
+void HttpConnection::start_stream(const proto::http::HttpRequest& request, HttpRemuxMatch match) {
+    stream_key_ = std::move(match.stream_key);
+    format_ = match.format;
     flv_url_ = request.target;
     // HTTP/1.1 gets chunked framing (a client can tell a cut stream from its end); HTTP/1.0 a
     // body that ends with the connection.
     chunked_ = request.version_minor >= 1;
-    send_head(200, "video/x-flv",
+    send_head(200, http_remux_content_type(format_),
               chunked_ ? proto::http::BodyFraming::chunked : proto::http::BodyFraming::until_close, chunked_);
-    core::Buffer header = media::flv_file_header(true, true);
-    if (chunked_) {
-        send_bytes(fmt::format("{:x}\r\n", header.size()));
-        stream_.send(header.slice(0, header.size()));
-        send_bytes("\r\n");
-    } else {
-        stream_.send(header.slice(0, header.size()));
+    if (format_ == media::HttpRemuxFormat::flv) {
+        // TS, ADTS and MP3 have no file header: their first frame starts the body.
+        core::Buffer header = media::flv_file_header(true, true);
+        if (chunked_) {
+            send_bytes(fmt::format("{:x}\r\n", header.size()));
+            stream_.send(header.slice(0, header.size()));
+            send_bytes("\r\n");
+        } else {
+            stream_.send(header.slice(0, header.size()));
+        }
     }
     const std::string_view vhost_name = std::string_view(stream_key_).substr(0, stream_key_.find('/'));
     const VhostConfig* vhost = shard_.config().find_vhost(vhost_name);
@@ -697,8 +703,8 @@ void HttpConnection::start_flv(const proto::http::HttpRequest& request, std::str
     int sndbuf_bytes = kSocketSendBufferBytes;
     ::setsockopt(stream_.fd(), SOL_SOCKET, SO_SNDBUF, &sndbuf_bytes, sizeof sndbuf_bytes);
     shard_.reactor().cancel(idle_timer_);
-    RC_TRACE("play {} over HTTP-FLV ({})", stream_key_, request.target);
-    shard_.streams().play(stream_key_, *this);
+    RC_TRACE("play {} over HTTP ({}, {})", stream_key_, http_remux_content_type(format_), request.target);
+    shard_.streams().play(stream_key_, *this, format_);
 }
 
 void HttpConnection::send_head(int status, std::string_view content_type, proto::http::BodyFraming framing,
@@ -724,14 +730,47 @@ void HttpConnection::send_bytes(std::string_view bytes) {
 }
 
 void HttpConnection::on_frame(const media::MediaFrame& frame) {
-    if (feed_ && stream_.is_open()) {
-        feed_->push(frame);
+    if (!feed_ || !stream_.is_open()) {
+        return;
+    }
+    if (format_ != media::HttpRemuxFormat::flv && frame.http_remux_format != format_) {
+        // A startup-cache frame from before this shard encoded the stream for HTTP-TS/AAC/MP3
+        // players: its chunk was made when the first such player came (join time only, so the
+        // copy is not per live frame).
+        media::MediaFrame primed = frame;
+        if (shard_.streams().fill_primed_http_remux(stream_key_, primed)) {
+            feed_->push(primed);
+            return;
+        }
+    }
+    feed_->push(frame);
+}
+
+void HttpConnection::on_publishing(bool publishing) {
+    if (publishing || !feed_ || !stream_.is_open() || format_ != media::HttpRemuxFormat::ts) {
+        return;
+    }
+    if (const media::MediaFrame* tail = shard_.streams().http_remux_tail(stream_key_)) {
+        feed_->push(*tail);  // the audio the TS muxer held, behind everything queued
     }
 }
 
 bool HttpConnection::can_write() const { return stream_.is_open() && stream_.queued_bytes() < kSendQueueBytesMax; }
 
 core::Status HttpConnection::write_frame(const media::MediaFrame& frame) {
+    if (format_ != media::HttpRemuxFormat::flv) {
+        // Made once per shard (http_ts.h); a frame that adds no bytes (sequence header, held
+        // audio, video to an .aac player) or none made for it is skipped.
+        if (frame.http_remux_format != format_ || frame.http_remux_chunk.empty()) {
+            return {};
+        }
+        if (chunked_) {
+            stream_.send(frame.http_remux_chunk.slice(0, frame.http_remux_chunk.size()));
+        } else {
+            stream_.send(frame.http_remux_chunk.slice(frame.http_remux_body_offset, frame.http_remux_body_bytes));
+        }
+        return {};
+    }
     if (frame.http_flv_chunk.empty()) {
         // Not made for this frame (or not representable: then this encodes nothing either).
         media::MediaFrame own = frame;

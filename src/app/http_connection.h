@@ -1,6 +1,6 @@
 #pragma once
 // HttpConnection: one accepted HTTP client on one shard. It reads requests (keep-alive,
-// pipelining); a GET of a live HTTP-FLV mount (vhost http_remux) turns it into a player fed by
+// pipelining); a GET of a live http_remux mount (FLV, TS, AAC, MP3) turns it into a player fed by
 // the same PlayerFeed, per-shard mirrors and shared per-frame buffers as RTMP players; a GET or
 // HEAD of any other path is answered from http_server.dir (static_files.h) through the shard's
 // ring; other requests get their status (405) and the connection serves the next one.
@@ -29,10 +29,17 @@ namespace ringcast::app {
 class Shard;
 struct Config;
 
-/// The stream key ("vhost/app/stream") an HTTP-FLV request path names, from the vhosts'
-/// http_remux mounts ("[vhost]/[app]/[stream].flv"; "[vhost]/" is dropped for
-/// __defaultVhost__, and a mount that starts with a host name matches the Host header).
-std::optional<std::string> match_http_flv_mount(const Config& config, std::string_view host, std::string_view path);
+/// A request path that names a live stream.
+struct HttpRemuxMatch {
+    std::string stream_key;  // "vhost/app/stream"
+    media::HttpRemuxFormat format = media::HttpRemuxFormat::flv;
+};
+
+/// The stream an HTTP-FLV / TS / AAC / MP3 request path names, from the vhosts' http_remux
+/// mounts ("[vhost]/[app]/[stream].flv"; "[vhost]/" is dropped for __defaultVhost__, and a
+/// mount that starts with a host name matches the Host header); the mount's format with it.
+std::optional<HttpRemuxMatch> match_http_remux_mount(const Config& config, std::string_view host,
+                                                     std::string_view path);
 
 /// Owned by its Shard's connection table; freed (deferred) after TcpStream reports closed.
 class HttpConnection final : public ClientConnection,
@@ -70,8 +77,9 @@ public:
     void on_data(std::span<const std::uint8_t> bytes) override;
     void on_send_drained() override;
     void on_closed(core::Error reason) override;
-    // media::FrameSink (as an HTTP-FLV player)
+    // media::FrameSink (as an HTTP-FLV, TS, AAC or MP3 player)
     void on_frame(const media::MediaFrame& frame) override;
+    void on_publishing(bool publishing) override;
 
 private:
     struct FileJob;  // a static file answer in progress (http_connection.cpp)
@@ -79,7 +87,7 @@ private:
 
     core::Status on_request(proto::http::HttpRequest&& request);
     void answer(proto::http::HttpRequest&& request);
-    void start_flv(const proto::http::HttpRequest& request, std::string stream_key);
+    void start_stream(const proto::http::HttpRequest& request, HttpRemuxMatch match);
     /// Status line and headers; `content_length` is the body that follows (content_length
     /// framing), or for HEAD what GET would send.
     void send_head(int status, std::string_view content_type, proto::http::BodyFraming framing, bool keep_alive,
@@ -128,6 +136,7 @@ private:
     std::optional<PlayerFeed> feed_;
     std::string stream_key_;  // vhost/app/stream while playing
     bool chunked_ = false;    // HTTP/1.1 player: frames go in chunked framing
+    media::HttpRemuxFormat format_ = media::HttpRemuxFormat::flv;  // what this player receives
     bool close_when_drained_ = false;
     uring::Timer idle_timer_;
     std::uint64_t requests_ = 0;

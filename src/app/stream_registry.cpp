@@ -8,6 +8,7 @@
 
 #include "app/hls_stream.h"
 #include "app/http_flv.h"
+#include "app/http_ts.h"
 #include "core/log.h"
 #include "media/codec_config.h"
 #include "media/metadata.h"
@@ -71,6 +72,23 @@ struct StreamRegistry::LocalStream {
     // Both sides.
     std::size_t local_players = 0;
     std::uint32_t rtmp_chunk_size = 60000;
+    std::uint32_t last_timestamp_ms = 0;  // of the last audio or video frame encoded here
+    // HTTP-TS / .aac / .mp3 (http_ts.h): made when the first such player plays on this shard
+    // and kept while the stream lives here, so the shared TS stream (continuity counters,
+    // held audio) never restarts under players that joined earlier or frames already cached.
+    std::unique_ptr<HttpRemuxEncoder> remux;
+    // What the encoder made of the startup cache's frames when it started (they were cached
+    // before it existed and are immutable), by payload address; the payload is held so the
+    // address stays unique. Dropped once the cache has moved past that GOP.
+    struct PrimedChunk {
+        core::Buffer payload;
+        core::Buffer chunk;
+        std::uint32_t body_offset = 0;
+        std::uint32_t body_bytes = 0;
+    };
+    std::unordered_map<const std::uint8_t*, PrimedChunk> primed;
+    const std::uint8_t* primed_gop_front = nullptr;
+    std::optional<media::MediaFrame> remux_tail;  // set only during set_publishing_off
 };
 
 struct StreamRegistry::PendingPublish {
@@ -216,10 +234,84 @@ void StreamRegistry::owner_deliver(LocalStream& stream, media::MediaFrame frame)
     // Always, even with no player here yet: the startup cache keeps these frames, and a player
     // that comes later sends them from there.
     encode_for_players(stream, frame);
-    stream.stream.deliver(frame);
+    deliver_local(stream, frame);
 }
 
-void StreamRegistry::encode_for_players(const LocalStream& stream, media::MediaFrame& frame) {
+void StreamRegistry::deliver_local(LocalStream& stream, const media::MediaFrame& frame) {
+    stream.stream.deliver(frame);
+    if (!stream.primed.empty()) {
+        const auto& gop = stream.stream.cache().gop();
+        if (gop.empty() || gop.front().payload.data() != stream.primed_gop_front) {
+            stream.primed.clear();  // a new GOP (or none): no player replays the primed frames
+        }
+    }
+}
+
+void StreamRegistry::enable_http_remux(LocalStream& stream, media::HttpRemuxFormat format) {
+    if (stream.remux) {
+        if (stream.remux->format() != format) {
+            // One mount per vhost: only a config change while the stream lives gets here.
+            RC_WARN("{}: already served as another http_remux format; this player gets nothing", *stream.name);
+        }
+        return;
+    }
+    stream.remux = std::make_unique<HttpRemuxEncoder>(format);
+    // The cache holds what a joining player is sent first, in replay order: run it through the
+    // new encoder in that order, so it starts configured (sequence headers) and the primed
+    // chunks followed by the live ones are one continuous TS stream. Once per stream per
+    // shard, at most a GOP.
+    const media::StartupCache& cache = stream.stream.cache();
+    cache.replay([&](const media::MediaFrame& cached) {
+        media::MediaFrame copy = cached;
+        stream.remux->encode(copy);
+        if (!copy.http_remux_chunk.empty() && !cached.payload.empty()) {
+            stream.primed[cached.payload.data()] = LocalStream::PrimedChunk{
+                cached.payload, std::move(copy.http_remux_chunk), copy.http_remux_body_offset, copy.http_remux_body_bytes};
+        }
+    });
+    stream.primed_gop_front = cache.gop().empty() ? nullptr : cache.gop().front().payload.data();
+}
+
+bool StreamRegistry::fill_primed_http_remux(const std::string& name, media::MediaFrame& frame) const {
+    auto it = streams_.find(name);
+    if (it == streams_.end() || !it->second->remux || frame.payload.empty()) {
+        return false;
+    }
+    const LocalStream& stream = *it->second;
+    auto primed = stream.primed.find(frame.payload.data());
+    if (primed == stream.primed.end()) {
+        return false;
+    }
+    frame.http_remux_chunk = primed->second.chunk;
+    frame.http_remux_body_offset = primed->second.body_offset;
+    frame.http_remux_body_bytes = primed->second.body_bytes;
+    frame.http_remux_format = stream.remux->format();
+    return true;
+}
+
+const media::MediaFrame* StreamRegistry::http_remux_tail(const std::string& name) const {
+    auto it = streams_.find(name);
+    return it == streams_.end() || !it->second->remux_tail ? nullptr : &*it->second->remux_tail;
+}
+
+void StreamRegistry::set_publishing_off(LocalStream& stream) {
+    if (stream.remux) {
+        // The TS muxer holds up to 100 ms of audio for its next PES; with the publisher gone
+        // no next audio frame would flush it. Players queue it behind what they hold.
+        media::MediaFrame tail;
+        tail.kind = media::FrameKind::data;
+        tail.timestamp_ms = stream.last_timestamp_ms;
+        tail.http_remux_format = stream.remux->format();
+        tail.http_remux_chunk = stream.remux->flush(tail.http_remux_body_offset, tail.http_remux_body_bytes);
+        if (!tail.http_remux_chunk.empty()) {
+            stream.remux_tail = std::move(tail);
+        }
+    }
+    stream.stream.set_publishing(false);
+    stream.remux_tail.reset();
+}
+
+void StreamRegistry::encode_for_players(LocalStream& stream, media::MediaFrame& frame) {
     auto chunks = proto::rtmp::encode_shared_media(static_cast<proto::rtmp::MediaKind>(frame.kind), frame.timestamp_ms,
                                                    frame.payload, stream.rtmp_chunk_size);
     if (chunks) {
@@ -228,7 +320,15 @@ void StreamRegistry::encode_for_players(const LocalStream& stream, media::MediaF
     } else {
         frame.rtmp_chunks = {};  // players encode it themselves (and meet the same error)
     }
-    encode_http_flv_chunk(frame);
+    if (frame.is_audio() || frame.is_video()) {
+        stream.last_timestamp_ms = frame.timestamp_ms;
+    }
+    if (stream.remux) {
+        // The vhost's one mount is not .flv: no FLV player can play this stream.
+        stream.remux->encode(frame);
+    } else {
+        encode_http_flv_chunk(frame);
+    }
 }
 
 void StreamRegistry::publish_frame(PublishHandle& publisher, media::MediaFrame frame) {
@@ -265,7 +365,7 @@ void StreamRegistry::owner_unpublish(LocalStream& stream) {
         stream.hls = nullptr;
     }
     stream.publisher_shard.reset();
-    stream.stream.set_publishing(false);
+    set_publishing_off(stream);
     maybe_forget(*stream.name);
 }
 
@@ -288,8 +388,11 @@ void StreamRegistry::unpublish(PublishHandle& publisher) {
 
 // ---- playing ----
 
-void StreamRegistry::play(const std::string& name, media::FrameSink& player) {
+void StreamRegistry::play(const std::string& name, media::FrameSink& player, media::HttpRemuxFormat format) {
     LocalStream& stream = stream_for(name);
+    if (format != media::HttpRemuxFormat::flv) {
+        enable_http_remux(stream, format);
+    }
     ++stream.local_players;
     if (!stream.owner && !stream.subscribed) {
         stream.subscribed = true;
@@ -370,12 +473,16 @@ void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
                     media::MediaFrame local = std::move(m.frame);
                     local.payload = core::Buffer::copy_of(local.payload.span());
                     encode_for_players(*stream, local);
-                    stream->stream.deliver(local);
+                    deliver_local(*stream, local);
                 }
             } else if constexpr (std::is_same_v<T, MirrorPublishing>) {
                 LocalStream* stream = find_local(*m.name);
                 if (stream != nullptr && !stream->owner) {
-                    stream->stream.set_publishing(m.publishing);
+                    if (m.publishing) {
+                        stream->stream.set_publishing(true);
+                    } else {
+                        set_publishing_off(*stream);
+                    }
                 }
             }
         },

@@ -75,7 +75,20 @@ public:
     void unpublish(PublishHandle& publisher);
 
     // Player side, on the player's shard. The sink gets the startup cache, then live frames.
-    void play(const std::string& name, media::FrameSink& player);
+    /// `format` other than flv (an HTTP-TS, .aac or .mp3 player) makes this shard encode the
+    /// stream's frames in that format from now on (MediaFrame::http_remux_chunk), for as long
+    /// as the stream lives here; the startup cache's frames, received before, are encoded then
+    /// and found through fill_primed_http_remux.
+    void play(const std::string& name, media::FrameSink& player,
+              media::HttpRemuxFormat format = media::HttpRemuxFormat::flv);
+    /// For a frame of the startup cache that arrived before the stream's http_remux encoder
+    /// existed on this shard: sets its http_remux_* fields from what the encoder made of it
+    /// when it started. False when there is none (the frame adds no bytes, or is unknown).
+    bool fill_primed_http_remux(const std::string& name, media::MediaFrame& frame) const;
+    /// While the publisher-left notice is delivered (FrameSink::on_publishing(false)): the
+    /// audio the stream's TS muxer still held, as a data frame carrying only an
+    /// http_remux_chunk, for HTTP-TS players to queue last; nullptr at any other time.
+    [[nodiscard]] const media::MediaFrame* http_remux_tail(const std::string& name) const;
     void stop_play(const std::string& name, media::FrameSink& player);
 
     void on_message(std::size_t from, ShardMsg&& message);
@@ -108,8 +121,16 @@ private:
     bool grant(LocalStream& stream, std::size_t from_shard);
     void on_publish_reply(const PublishReply& reply);
     void owner_deliver(LocalStream& stream, media::MediaFrame frame);
-    /// Encodes a frame's RTMP chunks once for this shard's players.
-    void encode_for_players(const LocalStream& stream, media::MediaFrame& frame);
+    /// Encodes a frame's RTMP chunks once for this shard's players, and its FLV tag or (when
+    /// the stream has HTTP-TS, .aac or .mp3 players here) its http_remux chunk.
+    void encode_for_players(LocalStream& stream, media::MediaFrame& frame);
+    /// Delivers an encoded frame to the local Stream, then forgets primed http_remux chunks
+    /// that the startup cache can no longer replay.
+    void deliver_local(LocalStream& stream, const media::MediaFrame& frame);
+    /// A player of `format` plays here: starts the stream's encoder, primed with the cache.
+    void enable_http_remux(LocalStream& stream, media::HttpRemuxFormat format);
+    /// The publisher left: the stream's players get the TS muxer's held audio, then the news.
+    void set_publishing_off(LocalStream& stream);
     void owner_unpublish(LocalStream& stream);
     void on_subscribe(std::size_t from, const Subscribe& message);
     bool send(std::size_t to, ShardMsg&& message);

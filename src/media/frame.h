@@ -27,6 +27,10 @@ enum class Codec : std::uint8_t {
     other_audio,
 };
 
+/// What an http_remux mount serves, from its extension (SRS's SrsHttpStreamServer): an FLV
+/// file, an MPEG-TS stream, ADTS AAC or raw MP3 frames.
+enum class HttpRemuxFormat : std::uint8_t { flv, ts, aac, mp3 };
+
 struct FrameFlags {
     bool keyframe = false;         // a video frame a decoder can start at
     bool sequence_header = false;  // AVC/HEVC decoder configuration, AAC AudioSpecificConfig
@@ -51,6 +55,17 @@ struct MediaFrame {
     core::Buffer http_flv_chunk;
     std::uint32_t http_flv_tag_offset = 0;
     std::uint32_t http_flv_tag_bytes = 0;
+    /// The frame as HTTP-TS, .aac or .mp3 players receive it, made once per shard by the
+    /// stream's HttpRemuxEncoder (app/http_ts.h) on shards that have such players: TS packets,
+    /// an ADTS frame or an MP3 frame, inside HTTP/1.1 chunked framing like http_flv_chunk; the
+    /// body alone at http_remux_body_offset for HTTP/1.0. One field for the three formats: a
+    /// vhost has one mount, so a stream is served in one of them. Empty when the frame adds no
+    /// bytes (a sequence header, video to an .aac player, audio the TS muxer holds for a later
+    /// PES). Meaningful only when http_remux_format is that format (flv: none was made).
+    core::Buffer http_remux_chunk;
+    std::uint32_t http_remux_body_offset = 0;
+    std::uint32_t http_remux_body_bytes = 0;
+    HttpRemuxFormat http_remux_format = HttpRemuxFormat::flv;
 
     [[nodiscard]] bool is_video() const { return kind == FrameKind::video; }
     [[nodiscard]] bool is_audio() const { return kind == FrameKind::audio; }

@@ -465,5 +465,37 @@ TEST(ConfigHls, BadValuesAreErrorsAtTheirLine) {
     EXPECT_EQ(error_of("vhost v {\n  hls on;\n}\n"), "t.conf:2: directive \"hls\" requires a block { ... }");
 }
 
+TEST(ConfigHttpRemux, MountExtensionPicksTheFormat) {
+    auto remux_of = [](const std::string& mount) {
+        return load("vhost v {\n  http_remux {\n    enabled on;\n    mount " + mount + ";\n  }\n}\n");
+    };
+    struct Case {
+        std::string mount;
+        media::HttpRemuxFormat format;
+    };
+    for (const Case& c : {Case{"[vhost]/[app]/[stream].flv", media::HttpRemuxFormat::flv},
+                          Case{"[vhost]/[app]/[stream].ts", media::HttpRemuxFormat::ts},
+                          Case{"[vhost]/[app]/[stream].aac", media::HttpRemuxFormat::aac},
+                          Case{"/live/[stream].mp3", media::HttpRemuxFormat::mp3}}) {
+        LoadedConfig loaded = remux_of(c.mount);
+        EXPECT_TRUE(loaded.warnings.empty()) << c.mount;
+        const HttpRemuxConfig& remux = loaded.config.vhosts.at(0).http_remux;
+        EXPECT_TRUE(remux.enabled) << c.mount;
+        EXPECT_EQ(remux.mount, c.mount);
+        EXPECT_EQ(remux.format, c.format) << c.mount;
+    }
+    // The default mount is FLV.
+    LoadedConfig defaults = load("vhost v {\n  http_remux {\n    enabled on;\n  }\n}\n");
+    EXPECT_EQ(defaults.config.vhosts.at(0).http_remux.format, media::HttpRemuxFormat::flv);
+    EXPECT_TRUE(defaults.config.vhosts.at(0).http_remux.enabled);
+
+    LoadedConfig other = remux_of("[vhost]/[app]/[stream].m3u8");
+    EXPECT_FALSE(other.config.vhosts.at(0).http_remux.enabled);
+    ASSERT_EQ(other.warnings.size(), 1u);
+    EXPECT_EQ(other.warnings[0],
+              "t.conf:4: http_remux mount \"[vhost]/[app]/[stream].m3u8\" is not served (the mount must end in .flv, "
+              ".ts, .aac or .mp3), this http_remux is ignored");
+}
+
 }  // namespace
 }  // namespace ringcast::app
