@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "integration/media_files.h"
 #include "integration/ringcast_server.h"
 
 namespace ringcast::test {
@@ -60,13 +61,6 @@ simdjson::dom::element get_json(simdjson::dom::parser& parser, const std::string
         EXPECT_EQ(code, 0) << text;
     }
     return doc;
-}
-
-Process publish(const std::string& url, int seconds) {
-    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                           "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                           "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                           "zerolatency", "-b:v", "1M", "-g", "50", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url});
 }
 
 Process play(const std::string& url, int seconds) {
@@ -157,7 +151,7 @@ TEST(HttpApi, VersionsSummariesAndVhostsAreSrsJson) {
 TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
     ApiServer api;
     ASSERT_TRUE(api.server.ready()) << api.server.process().err();
-    Process publisher = publish(api.server.url("live/apis"), 25);
+    Process publisher = publish_test_pattern(api.server.url("live/apis"), 25);
     const auto published = wait_for_stream(api, "apis", 10s, [](simdjson::dom::element stream) {
         bool active = false;
         std::string_view video_codec;
@@ -219,7 +213,7 @@ TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
 TEST(HttpApi, ExporterServesPrometheusText) {
     ApiServer api;
     ASSERT_TRUE(api.server.ready()) << api.server.process().err();
-    Process publisher = publish(api.server.url("live/prom"), 8);
+    Process publisher = publish_test_pattern(api.server.url("live/prom"), 8);
     wait_for_stream(api, "prom", 10s, [](simdjson::dom::element) { return true; });
     std::string text = curl("http://127.0.0.1:" + std::to_string(api.metrics_port) + "/metrics");
     ASSERT_FALSE(text.empty());
@@ -251,7 +245,7 @@ TEST(HttpApi, ApiAndStreamsShareOnePort) {
     simdjson::dom::parser parser;
     std::string text;
     get_json(parser, api.api("/api/v1/versions"), text);
-    Process publisher = publish(api.server.url("live/one"), 10);
+    Process publisher = publish_test_pattern(api.server.url("live/one"), 10);
     std::this_thread::sleep_for(3s);
     ProcessResult probe = run_command(
         {"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", api.flv("/live/one.flv")}, 15s);

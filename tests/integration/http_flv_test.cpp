@@ -30,13 +30,6 @@ struct HttpFlvServer {
     RtmpServer server;
 };
 
-Process publish(const std::string& url, int seconds) {
-    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                           "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                           "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                           "zerolatency", "-b:v", "2M", "-g", "50", "-c:a", "aac", "-b:a", "128k", "-f", "flv", url});
-}
-
 std::string curl_status(const std::vector<std::string>& extra, const std::string& url) {
     std::vector<std::string> args = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{content_type}", "--max-time", "5"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -47,7 +40,7 @@ std::string curl_status(const std::vector<std::string>& extra, const std::string
 TEST(HttpFlv, FfprobeAndFfmpegPlayALiveStreamOverHttp) {
     HttpFlvServer http;
     ASSERT_TRUE(http.server.ready()) << http.server.process().err();
-    Process publisher = publish(http.server.url("live/hf"), 20);
+    Process publisher = publish_test_pattern(http.server.url("live/hf"), 20);
     std::this_thread::sleep_for(3s);
     ProcessResult probe = run_command({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of",
                                        "csv=p=0", http.url("live/hf.flv")},
@@ -69,7 +62,7 @@ TEST(HttpFlv, FfprobeAndFfmpegPlayALiveStreamOverHttp) {
 TEST(HttpFlv, AnswersOtherRequestsWithTheirStatus) {
     HttpFlvServer http;
     ASSERT_TRUE(http.server.ready()) << http.server.process().err();
-    Process publisher = publish(http.server.url("live/st"), 10);
+    Process publisher = publish_test_pattern(http.server.url("live/st"), 10);
     std::this_thread::sleep_for(2s);
     EXPECT_EQ(curl_status({}, http.url("live/none.txt")), "404 text/plain");
     EXPECT_EQ(curl_status({"-I"}, http.url("live/st.flv")), "200 video/x-flv");

@@ -31,13 +31,6 @@ struct HttpRemuxServer {
     RtmpServer server;
 };
 
-Process publish_av(const std::string& url, int seconds) {
-    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                           "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                           "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                           "zerolatency", "-b:v", "2M", "-g", "50", "-c:a", "aac", "-b:a", "128k", "-f", "flv", url});
-}
-
 Process publish_audio(const std::string& url, int seconds, const std::string& codec) {
     return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
                            "sine=frequency=440:sample_rate=44100", "-t", std::to_string(seconds), "-vn", "-c:a", codec,
@@ -62,7 +55,7 @@ std::string curl_status(const std::vector<std::string>& extra, const std::string
 TEST(HttpTs, FfprobeAndFfmpegPlayALiveStreamAsMpegTs) {
     HttpRemuxServer http("[vhost]/[app]/[stream].ts");
     ASSERT_TRUE(http.server.ready()) << http.server.process().err();
-    Process publisher = publish_av(http.server.url("live/s"), 30);
+    Process publisher = publish_test_pattern(http.server.url("live/s"), 30);
     std::this_thread::sleep_for(3s);
     ProcessResult probe = run_command({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of",
                                        "csv=p=0", http.url("live/s.ts")},

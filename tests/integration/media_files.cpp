@@ -36,4 +36,12 @@ PacketCounts count_packets(const std::string& path) {
     return counts;
 }
 
+Process publish_test_pattern(const std::string& url, int seconds, std::string_view video_bitrate) {
+    return Process::spawn({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                           "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                           "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                           "zerolatency", "-b:v", std::string(video_bitrate), "-g", "50", "-c:a", "aac", "-b:a", "128k",
+                           "-f", "flv", url});
+}
+
 }  // namespace ringcast::test

@@ -1,10 +1,13 @@
 #pragma once
-// What ffprobe says about a recorded media file, for the tests that record a stream.
+// Test media: what ffprobe says about a recorded file, and ffmpeg publishing a test pattern.
 
 #include <map>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "integration/harness.h"
 
 namespace ringcast::test {
 
@@ -16,5 +19,9 @@ struct PacketCounts {
     int regressions = 0;                  // a dts below the previous one of its type
 };
 PacketCounts count_packets(const std::string& path);
+
+/// ffmpeg publishing `seconds` of testsrc2 640x360 at 25 fps (libx264, 2 s GOP) and a 440 Hz
+/// sine (AAC) to `url` in real time, as most tests need.
+Process publish_test_pattern(const std::string& url, int seconds, std::string_view video_bitrate = "2M");
 
 }  // namespace ringcast::test
