@@ -197,7 +197,31 @@ TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
     ASSERT_EQ(page["clients"].get(one), simdjson::SUCCESS) << text;
     EXPECT_EQ(one.size(), 1u) << text;
 
+    // The single-item endpoints, by the ids the lists gave.
+    auto streams = get_json(parser, api.api("/api/v1/streams"), text);
+    simdjson::dom::array stream_list;
+    ASSERT_EQ(streams["streams"].get(stream_list), simdjson::SUCCESS) << text;
+    ASSERT_EQ(stream_list.size(), 1u) << text;
+    std::string_view stream_id_view;
+    std::string_view vhost_id_view;
+    ASSERT_EQ(stream_list.at(0)["id"].get(stream_id_view), simdjson::SUCCESS) << text;
+    ASSERT_EQ(stream_list.at(0)["vhost"].get(vhost_id_view), simdjson::SUCCESS) << text;
+    const std::string stream_id(stream_id_view);
+    const std::string vhost_id(vhost_id_view);
+    auto one_stream = get_json(parser, api.api("/api/v1/streams/" + stream_id), text);
+    std::string_view one_name;
+    EXPECT_EQ(one_stream["stream"]["name"].get(one_name), simdjson::SUCCESS) << text;
+    EXPECT_EQ(one_name, "apis") << text;
+    auto one_vhost = get_json(parser, api.api("/api/v1/vhosts/" + vhost_id), text);
+    std::string_view vhost_name;
+    EXPECT_EQ(one_vhost["vhost"]["name"].get(vhost_name), simdjson::SUCCESS) << text;
+    EXPECT_EQ(vhost_name, "__defaultVhost__") << text;
+
     ASSERT_FALSE(rtmp_player_id.empty()) << text;
+    auto one_client = get_json(parser, api.api("/api/v1/clients/" + rtmp_player_id), text);
+    std::string_view one_type;
+    EXPECT_EQ(one_client["client"]["type"].get(one_type), simdjson::SUCCESS) << text;
+    EXPECT_EQ(one_type, "rtmp-play") << text;
     std::string kicked = curl(api.api("/api/v1/clients/" + rtmp_player_id), {"-X", "DELETE"});
     EXPECT_NE(kicked.find("\"code\":0"), std::string::npos) << kicked;
     // The kicked ffmpeg sees the end of its stream and exits long before its -t 20; the other
