@@ -105,6 +105,8 @@ bool Connection::describe(std::uint64_t now_ms, ClientPart& out) const {
     }
     describe_common(now_ms, peer_, out);
     out.snapshot.tc_url = tc_url_;
+    out.snapshot.page_url = page_url_;
+    out.snapshot.swf_url = swf_url_;
     out.snapshot.name = stream_only_;
     // ffmpeg, OBS and every encoder of today publish FMLE-style (releaseStream, FCPublish).
     out.snapshot.type = role_ == Role::publisher ? api::ClientType::fmle_publish : api::ClientType::rtmp_play;
@@ -131,6 +133,8 @@ void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
     }
     app_ = request.app;
     tc_url_ = request.tc_url;
+    page_url_ = request.page_url;
+    swf_url_ = request.swf_url;
     RC_TRACE("connect app={} vhost={} tcUrl={} flashVer={}", request.app, vhost_name_, request.tc_url, request.flash_ver);
     proto::rtmp::RtmpServerSession::ConnectAnswer answer;
     answer.out_chunk_size = static_cast<std::uint32_t>(config.rtmp.chunk_size);

@@ -95,6 +95,8 @@ private:
     std::string vhost_name_ = "__defaultVhost__";
     std::string app_;
     std::string tc_url_;
+    std::string page_url_;
+    std::string swf_url_;
     std::string stream_only_;  // the stream name alone, once publishing or playing
     std::string name_;    // vhost/app/stream once publishing or playing
     Role role_ = Role::none;

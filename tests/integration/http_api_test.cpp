@@ -63,9 +63,15 @@ simdjson::dom::element get_json(simdjson::dom::parser& parser, const std::string
     return doc;
 }
 
+constexpr const char* kPageUrl = "http://example.test/page.html";
+
 Process play(const std::string& url, int seconds) {
-    return Process::spawn(
-        {"ffmpeg", "-hide_banner", "-loglevel", "error", "-i", url, "-t", std::to_string(seconds), "-f", "null", "-"});
+    std::vector<std::string> args = {"ffmpeg", "-hide_banner", "-loglevel", "error"};
+    if (url.starts_with("rtmp:")) {
+        args.insert(args.end(), {"-rtmp_pageurl", kPageUrl});  // shown by the API as pageUrl
+    }
+    args.insert(args.end(), {"-i", url, "-t", std::to_string(seconds), "-f", "null", "-"});
+    return Process::spawn(args);
 }
 
 /// Polls /api/v1/streams until `done(stream)` holds for stream `name`, or `timeout`; returns
@@ -222,6 +228,9 @@ TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
     std::string_view one_type;
     EXPECT_EQ(one_client["client"]["type"].get(one_type), simdjson::SUCCESS) << text;
     EXPECT_EQ(one_type, "rtmp-play") << text;
+    std::string_view page_url;
+    EXPECT_EQ(one_client["client"]["pageUrl"].get(page_url), simdjson::SUCCESS) << text;
+    EXPECT_EQ(page_url, kPageUrl) << text;
     std::string kicked = curl(api.api("/api/v1/clients/" + rtmp_player_id), {"-X", "DELETE"});
     EXPECT_NE(kicked.find("\"code\":0"), std::string::npos) << kicked;
     // The kicked ffmpeg sees the end of its stream and exits long before its -t 20; the other

@@ -180,6 +180,12 @@ core::Status RtmpServerSession::on_command(std::vector<Amf0Value>&& values) {
         if (request.vhost.empty()) {
             request.vhost = url_host(tc_path);
         }
+        if (const std::string* page_url = object.get_string("pageUrl")) {
+            request.page_url = *page_url;
+        }
+        if (const std::string* swf_url = object.get_string("swfUrl")) {
+            request.swf_url = *swf_url;
+        }
         if (const std::string* flash_ver = object.get_string("flashVer")) {
             request.flash_ver = *flash_ver;
         }

@@ -26,6 +26,8 @@ struct ConnectRequest {
     std::string vhost;      // ?vhost= / ?domain= parameter, else the tcUrl host
     std::string param;      // "?..." of the app or tcUrl, kept for hooks and edges
     std::string flash_ver;
+    std::string page_url;  // what SRS's API shows as pageUrl / swfUrl
+    std::string swf_url;
     double object_encoding = 0;
 };
 
