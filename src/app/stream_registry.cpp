@@ -511,8 +511,8 @@ api::AudioCodec api_audio_codec(media::Codec codec) {
 }
 
 /// What SRS's /api/v1/streams says of a stream's media, from its startup cache: codecs,
-/// profile and level from the sequence headers, the size from onMetaData (what encoders
-/// declare; SRS parses the SPS for it).
+/// profile and level from the sequence headers, the size from the H.264 SPS as SRS reads it
+/// (else from onMetaData).
 void describe_media(const media::StartupCache& cache, StreamPart& out) {
     if (const auto& header = cache.video_sequence_header()) {
         api::VideoInfo video;
@@ -520,8 +520,15 @@ void describe_media(const media::StartupCache& cache, StreamPart& out) {
         if (auto config = media::parse_video_sequence_header(header->payload.span())) {
             video.profile = config->profile_idc;
             video.level = config->level_idc;
+            if (config->codec == media::Codec::h264 && !config->sps.empty()) {
+                if (auto size = media::h264_sps_size(config->sps.front())) {
+                    video.width = size->width;
+                    video.height = size->height;
+                }
+            }
         }
-        if (const auto& metadata = cache.metadata()) {
+        // Other codecs (and an unreadable SPS): the size the encoder declared in onMetaData.
+        if (const auto& metadata = cache.metadata(); metadata && video.width == 0) {
             video.width = static_cast<int>(media::metadata_number_property(metadata->payload.span(), "width").value_or(0));
             video.height = static_cast<int>(media::metadata_number_property(metadata->payload.span(), "height").value_or(0));
         }

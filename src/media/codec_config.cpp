@@ -441,4 +441,172 @@ core::Result<AacConfig> parse_aac_sequence_header(std::span<const std::uint8_t> 
     return parse_aac_audio_specific_config(view.data);
 }
 
+namespace {
+
+/// Exp-Golomb reader over an RBSP whose emulation prevention bytes (00 00 03) are skipped on
+/// the fly. Reads past the end set `failed` and return 0; nothing is copied.
+class SpsBitReader {
+public:
+    explicit SpsBitReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+    [[nodiscard]] bool failed() const { return failed_; }
+    std::uint32_t bit() {
+        if (bit_ == 0 && !next_byte()) {
+            failed_ = true;
+            return 0;
+        }
+        --bit_;
+        return (current_ >> bit_) & 1u;
+    }
+    std::uint32_t bits(int count) {
+        std::uint32_t value = 0;
+        for (int i = 0; i < count; ++i) {
+            value = (value << 1) | bit();
+        }
+        return value;
+    }
+    /// ue(v); more than 31 leading zeros is not H.264 (fails).
+    std::uint32_t ue() {
+        int zeros = 0;
+        while (bit() == 0) {
+            if (failed_ || ++zeros > 31) {
+                failed_ = true;
+                return 0;
+            }
+        }
+        return (zeros == 0 ? 0 : ((1u << zeros) - 1u + bits(zeros)));
+    }
+    std::int32_t se() {
+        const std::uint32_t code = ue();
+        return (code & 1u) != 0 ? static_cast<std::int32_t>((code + 1) / 2) : -static_cast<std::int32_t>(code / 2);
+    }
+
+private:
+    bool next_byte() {
+        if (offset_ >= bytes_.size()) {
+            return false;
+        }
+        std::uint8_t byte = bytes_[offset_++];
+        if (zeros_ >= 2 && byte == 0x03) {  // emulation prevention: not part of the RBSP
+            zeros_ = 0;
+            if (offset_ >= bytes_.size()) {
+                return false;
+            }
+            byte = bytes_[offset_++];
+        }
+        zeros_ = byte == 0 ? zeros_ + 1 : 0;
+        current_ = byte;
+        bit_ = 8;
+        return true;
+    }
+
+    std::span<const std::uint8_t> bytes_;
+    std::size_t offset_ = 0;
+    int zeros_ = 0;
+    std::uint8_t current_ = 0;
+    int bit_ = 0;
+    bool failed_ = false;
+};
+
+/// scaling_list() of the SPS: only skipped, its deltas read.
+void skip_scaling_list(SpsBitReader& in, int size) {
+    std::int32_t last = 8;
+    std::int32_t next = 8;
+    for (int j = 0; j < size && !in.failed(); ++j) {
+        if (next != 0) {
+            next = (last + in.se() + 256) % 256;
+        }
+        last = next == 0 ? last : next;
+    }
+}
+
+}  // namespace
+
+std::optional<VideoSize> h264_sps_size(std::span<const std::uint8_t> sps) {
+    // ITU-T H.264 section 7.3.2.1.1, up to frame_cropping.
+    if (sps.size() < 4 || (sps[0] & 0x1f) != 7) {
+        return std::nullopt;
+    }
+    SpsBitReader in(sps.subspan(1));
+    const std::uint32_t profile_idc = in.bits(8);
+    in.bits(16);  // constraint flags, reserved bits, level_idc
+    in.ue();      // seq_parameter_set_id
+    std::uint32_t chroma_format_idc = 1;
+    bool separate_colour_plane = false;
+    switch (profile_idc) {
+    case 100: case 110: case 122: case 244: case 44: case 83: case 86: case 118: case 128: case 138: case 139:
+    case 134: case 135:
+        chroma_format_idc = in.ue();
+        if (chroma_format_idc > 3) {
+            return std::nullopt;
+        }
+        if (chroma_format_idc == 3) {
+            separate_colour_plane = in.bit() != 0;
+        }
+        in.ue();   // bit_depth_luma_minus8
+        in.ue();   // bit_depth_chroma_minus8
+        in.bit();  // qpprime_y_zero_transform_bypass_flag
+        if (in.bit() != 0) {  // seq_scaling_matrix_present_flag
+            const int lists = chroma_format_idc != 3 ? 8 : 12;
+            for (int i = 0; i < lists && !in.failed(); ++i) {
+                if (in.bit() != 0) {
+                    skip_scaling_list(in, i < 6 ? 16 : 64);
+                }
+            }
+        }
+        break;
+    default: break;
+    }
+    in.ue();  // log2_max_frame_num_minus4
+    const std::uint32_t poc_type = in.ue();
+    if (poc_type == 0) {
+        in.ue();  // log2_max_pic_order_cnt_lsb_minus4
+    } else if (poc_type == 1) {
+        in.bit();
+        in.se();
+        in.se();
+        const std::uint32_t cycle = in.ue();
+        if (cycle > 255) {
+            return std::nullopt;
+        }
+        for (std::uint32_t i = 0; i < cycle && !in.failed(); ++i) {
+            in.se();
+        }
+    } else if (poc_type != 2) {
+        return std::nullopt;
+    }
+    in.ue();   // max_num_ref_frames
+    in.bit();  // gaps_in_frame_num_value_allowed_flag
+    const std::uint32_t width_mbs = in.ue() + 1;
+    const std::uint32_t height_map_units = in.ue() + 1;
+    const std::uint32_t frame_mbs_only = in.bit();
+    if (frame_mbs_only == 0) {
+        in.bit();  // mb_adaptive_frame_field_flag
+    }
+    in.bit();  // direct_8x8_inference_flag
+    std::uint32_t crop_left = 0, crop_right = 0, crop_top = 0, crop_bottom = 0;
+    if (in.bit() != 0) {
+        crop_left = in.ue();
+        crop_right = in.ue();
+        crop_top = in.ue();
+        crop_bottom = in.ue();
+    }
+    // Level 6.2's largest frame is 139,264 macroblocks: anything wider or taller is not H.264.
+    if (in.failed() || width_mbs > 8192 || height_map_units > 8192) {
+        return std::nullopt;
+    }
+    // Table 6-1: the crop unit depends on the chroma format (ChromaArrayType).
+    const std::uint32_t chroma_array_type = separate_colour_plane ? 0 : chroma_format_idc;
+    const std::uint32_t crop_unit_x = chroma_array_type == 1 || chroma_array_type == 2 ? 2 : 1;
+    const std::uint32_t crop_unit_y = (chroma_array_type == 1 ? 2 : 1) * (2 - frame_mbs_only);
+    const std::int64_t width = static_cast<std::int64_t>(width_mbs) * 16 -
+                               static_cast<std::int64_t>(crop_unit_x) * (crop_left + crop_right);
+    const std::int64_t height = static_cast<std::int64_t>(height_map_units) * 16 * (2 - frame_mbs_only) -
+                                static_cast<std::int64_t>(crop_unit_y) * (crop_top + crop_bottom);
+    if (width <= 0 || height <= 0) {
+        return std::nullopt;
+    }
+    return VideoSize{static_cast<int>(width), static_cast<int>(height)};
+}
+
 }  // namespace ringcast::media

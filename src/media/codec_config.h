@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -45,6 +46,15 @@ struct VideoDecoderConfig {
     std::vector<std::vector<std::uint8_t>> sps;
     std::vector<std::vector<std::uint8_t>> pps;
 };
+
+/// The picture size an H.264 SPS declares, after its frame cropping (what SRS's API shows as
+/// width and height). `sps` is one NAL unit with its header byte, emulation prevention bytes
+/// still in. nullopt when truncated, not an SPS, or out of H.264's ranges; never reads past it.
+struct VideoSize {
+    int width = 0;
+    int height = 0;
+};
+std::optional<VideoSize> h264_sps_size(std::span<const std::uint8_t> sps);
 
 /// The record itself (what follows the FLV video header). Errc::protocol when truncated, when
 /// a count or length disagrees with the bytes, when a NALU is empty or not of the kind its list

@@ -39,6 +39,9 @@ const Bytes kAacSequenceHeader = {0xaf, 0x00, 0x12, 0x10};
 
 void parse_everything(std::span<const std::uint8_t> bytes) {
     (void)media::parse_avc_decoder_config(bytes);
+    if (auto size = media::h264_sps_size(bytes)) {
+        check(size->width > 0 && size->height > 0);
+    }
     (void)media::parse_hevc_decoder_config(bytes);
     (void)media::parse_video_sequence_header(bytes);
     (void)media::parse_aac_sequence_header(bytes);
