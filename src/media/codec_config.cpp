@@ -450,6 +450,7 @@ public:
     explicit SpsBitReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
 
     [[nodiscard]] bool failed() const { return failed_; }
+    void fail() { failed_ = true; }
     std::uint32_t bit() {
         if (bit_ == 0 && !next_byte()) {
             failed_ = true;
@@ -514,7 +515,12 @@ void skip_scaling_list(SpsBitReader& in, int size) {
     std::int32_t next = 8;
     for (int j = 0; j < size && !in.failed(); ++j) {
         if (next != 0) {
-            next = (last + in.se() + 256) % 256;
+            const std::int32_t delta_scale = in.se();
+            if (delta_scale < -128 || delta_scale > 127) {  // the spec's range; also keeps the sum small
+                in.fail();
+                return;
+            }
+            next = (last + delta_scale + 256) % 256;
         }
         last = next == 0 ? last : next;
     }
