@@ -168,8 +168,13 @@ TEST(ShardMeshTest, SleepingShardIsWokenByAMessage) {
         Endpoint endpoint(mesh, 1, reactor, r1);
         mesh.register_target(1, reactor.wake_target());
         sync.arrive_and_wait();
-        // No timers, no work: this loop sleeps in the kernel until the message wakes it.
-        reactor.run_until([&] { return r1.got.load() == 1; }, 5000);
+        // No timers, no work: each turn sleeps in the kernel until the message wakes it (or 5 s
+        // pass). Not run_until, whose turns wake every 10 ms by themselves: under load the
+        // sender could then find this shard awake between two naps and rightly not wake it.
+        const std::uint64_t limit_ns = reactor.now_ns() + 5'000'000'000ull;
+        while (r1.got.load() == 0 && reactor.now_ns() < limit_ns) {
+            reactor.turn(limit_ns);
+        }
         sync.arrive_and_wait();
     });
     auto ring = Ring::create();
@@ -177,7 +182,12 @@ TEST(ShardMeshTest, SleepingShardIsWokenByAMessage) {
     Endpoint endpoint(mesh, 0, reactor, r0);
     mesh.register_target(0, reactor.wake_target());
     sync.arrive_and_wait();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Send only once the other shard says it sleeps, so the send must wake it.
+    const WakeTarget target = mesh.target(1);
+    for (int i = 0; i < 5000 && !target.sleeping->load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     auto start = std::chrono::steady_clock::now();
     ASSERT_TRUE(endpoint.send(1, Done{}));
     reactor.turn(reactor.now_ns());
