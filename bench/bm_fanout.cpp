@@ -539,6 +539,10 @@ int main(int argc, char** argv) {
     const Case cases[] = {
         {8 * 1024, 1000, 2ull << 30},
         {64 * 1024, 1000, 2ull << 30},
+        // The 2 Mbps test stream's mean audio and video message sizes (perf/compare.py's media,
+        // 25 fps), for the per-message floor of the low-latency profile (one send per message).
+        {384, 1000, 128ull << 20},
+        {10240, 1000, 2ull << 30},
         {8 * 1024, 1, 1ull << 30},
         {64 * 1024, 1, 1ull << 30},
     };
