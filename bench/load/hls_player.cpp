@@ -135,8 +135,8 @@ void HlsPlayer::connect() {
 void HlsPlayer::open_connection() {
     reconnect_due_ = false;
     responses_since_connect_ = false;
-    TcpClient::Handler& handler = *this;  // a private base: converted here, not in make_unique
-    tcp_ = std::make_unique<TcpClient>(context_.reactor, context_.buffers, handler);
+    uring::TcpClient::Handler& handler = *this;  // a private base: converted here, not in make_unique
+    tcp_ = std::make_unique<uring::TcpClient>(context_.reactor, context_.buffers, handler);
     tcp_->start(context_.address, false);
 }
 
@@ -219,7 +219,7 @@ void HlsPlayer::on_closed(core::Error reason) {
         const bool between_responses = request_ == Request::none || !response_bytes_ || response_.body_done();
         if (between_responses && responses_since_connect_) {
             // The server ended the keep-alive: a new connection, from the timer (this callback
-            // runs inside the old TcpClient), carrying on where this one stopped.
+            // runs inside the old uring::TcpClient), carrying on where this one stopped.
             reconnect_due_ = true;
             context_.reactor.cancel(timer_);
             context_.reactor.arm(timer_, 0);

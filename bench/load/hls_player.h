@@ -29,7 +29,7 @@
 
 #include "load/http_response.h"
 #include "load/player.h"
-#include "load/tcp_client.h"
+#include "uring/tcp_client.h"
 #include "load/ts_reader.h"
 #include "uring/reactor.h"
 
@@ -62,7 +62,7 @@ bool parse_hls_playlist(std::string_view text, HlsPlaylistView& out, std::string
 /// path only (the player talks to the one server it was given).
 std::string resolve_hls_uri(std::string_view playlist_target, std::string_view uri);
 
-class HlsPlayer final : public Player, private TcpClient::Handler, private HttpResponseReader::Sink,
+class HlsPlayer final : public Player, private uring::TcpClient::Handler, private HttpResponseReader::Sink,
                         private TsReader::Sink {
 public:
     static constexpr std::size_t kPlaylistBytesMax = 64 * 1024;
@@ -104,7 +104,7 @@ private:
     void open_connection();
 
     const HttpUrl& url_;
-    std::unique_ptr<TcpClient> tcp_;  // replaced on reconnect, from the timer, never inside its own callback
+    std::unique_ptr<uring::TcpClient> tcp_;  // replaced on reconnect, from the timer, never inside its own callback
     HttpResponseReader response_;
     TsReader ts_;
     uring::Timer timer_;  // the next playlist reload, a 404 retry or a reconnect

@@ -10,12 +10,12 @@
 
 #include "load/http_response.h"
 #include "load/player.h"
-#include "load/tcp_client.h"
+#include "uring/tcp_client.h"
 #include "media/flv.h"
 
 namespace ringcast::load {
 
-class HttpFlvPlayer final : public Player, private TcpClient::Handler, private HttpResponseReader::Sink {
+class HttpFlvPlayer final : public Player, private uring::TcpClient::Handler, private HttpResponseReader::Sink {
 public:
     /// context.http_url is set.
     HttpFlvPlayer(PlayerContext& context, std::uint32_t index);
@@ -35,7 +35,7 @@ private:
     core::Status on_body(std::span<const std::uint8_t> bytes) override;
 
     const HttpUrl& url_;
-    TcpClient tcp_;
+    uring::TcpClient tcp_;
     HttpResponseReader response_;
     media::FlvTagReader flv_;
 };

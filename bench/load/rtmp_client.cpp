@@ -27,7 +27,7 @@ RtmpClient::RtmpClient(uring::Reactor& reactor, uring::ProvidedBufRing* buffers,
       encoder_(rtmp::ChunkEncoderOptions{.chunk_size = rtmp::default_chunk_size,
                                          .compression = rtmp::HeaderCompression::per_connection}) {}
 
-RtmpClient::~RtmpClient() = default;  // TcpClient checks it is idle or closed
+RtmpClient::~RtmpClient() = default;  // uring::TcpClient checks it is idle or closed
 
 void RtmpClient::start(const uring::SocketAddress& address, bool no_delay) { tcp_.start(address, no_delay); }
 

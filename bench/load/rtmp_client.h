@@ -1,5 +1,6 @@
 #pragma once
-// One outgoing RTMP connection on the load tool's ring (a TcpClient): the simple client handshake, the chunk stream both ways, and the few control messages every client must
+// One outgoing RTMP connection on the load tool's ring (a uring::TcpClient): the simple client
+// handshake, the chunk stream both ways, and the few control messages every client must
 // answer (acknowledgements, pings). Players and the publisher build their command sequences on
 // top of it through the Listener.
 
@@ -16,7 +17,7 @@
 #include "proto/rtmp/chunk_encoder.h"
 #include "proto/rtmp/handshake.h"
 #include "proto/rtmp/message.h"
-#include "load/tcp_client.h"
+#include "uring/tcp_client.h"
 #include "uring/buf_ring.h"
 #include "uring/reactor.h"
 #include "uring/socket.h"
@@ -34,7 +35,7 @@ std::optional<ServerCommand> read_server_command(const proto::rtmp::RtmpMessage&
 
 /// Owned by a player or the publisher, on the one loop thread; the Reactor, the buffer ring and
 /// the address outlive it. Destroy it only when idle() or closed().
-class RtmpClient final : private TcpClient::Handler, private proto::rtmp::ChunkSink {
+class RtmpClient final : private uring::TcpClient::Handler, private proto::rtmp::ChunkSink {
 public:
     class Listener {
     public:
@@ -85,7 +86,7 @@ private:
     core::Status act_on(const proto::rtmp::RtmpMessage& message);
 
     Listener& listener_;
-    TcpClient tcp_;
+    uring::TcpClient tcp_;
     std::optional<proto::rtmp::HandshakeClient> handshake_;
     proto::rtmp::ChunkDecoder decoder_;
     proto::rtmp::ChunkEncoder encoder_;

@@ -1,6 +1,8 @@
 #pragma once
-// One outgoing TCP connection on the load tool's ring: the asynchronous connect, then a
-// TcpStream. The RTMP client and the HTTP-FLV players are built on it.
+// One outgoing TCP connection on a ring: the asynchronous connect, then a TcpStream. The
+// server's upstream connections (edge pull and push, forward) and the load tool's clients are
+// built on it. A connect to an unreachable host can take minutes in the kernel: the owner
+// arms its own timeout and calls close().
 
 #include <cstdint>
 #include <span>
@@ -13,11 +15,11 @@
 #include "uring/socket.h"
 #include "uring/tcp_stream.h"
 
-namespace ringcast::load {
+namespace ringcast::uring {
 
-/// Owned by a connection object on the one loop thread; the Reactor, the buffer ring and the
+/// Owned by a connection object on its loop's thread; the Reactor, the buffer ring and the
 /// address outlive it. Destroy it only when idle() or closed().
-class TcpClient final : private uring::TcpStream::Handler {
+class TcpClient final : private TcpStream::Handler {
 public:
     class Handler {
     public:
@@ -31,13 +33,13 @@ public:
         virtual void on_closed(core::Error reason) = 0;
     };
 
-    TcpClient(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, Handler& handler);
+    TcpClient(Reactor& reactor, ProvidedBufRing* buffers, Handler& handler);
     ~TcpClient() override;
     TcpClient(const TcpClient&) = delete;
     TcpClient& operator=(const TcpClient&) = delete;
 
     /// Creates the socket and starts the connect; on_connected or on_closed follows.
-    void start(const uring::SocketAddress& address, bool no_delay);
+    void start(const SocketAddress& address, bool no_delay);
     /// Starts the teardown (cancels a pending connect); on_closed follows unless already closed.
     void close(core::Error reason);
     /// Queues bytes (by reference); false once not open.
@@ -47,6 +49,7 @@ public:
     [[nodiscard]] bool closed() const { return state_ == State::closed; }
     [[nodiscard]] bool open() const { return state_ == State::open; }
     [[nodiscard]] std::size_t queued_bytes() const { return stream_.queued_bytes(); }
+    [[nodiscard]] const TcpStreamStats& stats() const { return stream_.stats(); }
 
 private:
     enum class State : std::uint8_t { idle, connecting, open, closing, closed };
@@ -56,13 +59,13 @@ private:
     void on_closed(core::Error reason) override { finish(reason); }
     void finish(core::Error reason);
 
-    uring::Reactor& reactor_;
+    Reactor& reactor_;
     Handler& handler_;
-    uring::TcpStream stream_;
-    uring::Completion connect_;
+    TcpStream stream_;
+    Completion connect_;
     int fd_ = -1;
     State state_ = State::idle;
     core::Error close_reason_{};
 };
 
-}  // namespace ringcast::load
+}  // namespace ringcast::uring

@@ -1,4 +1,4 @@
-#include "load/tcp_client.h"
+#include "uring/tcp_client.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <utility>
 
-namespace ringcast::load {
+namespace ringcast::uring {
 
-TcpClient::TcpClient(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, Handler& handler)
+TcpClient::TcpClient(Reactor& reactor, ProvidedBufRing* buffers, Handler& handler)
     : reactor_(reactor), handler_(handler), stream_(reactor, buffers, *this) {
     connect_.bind<&TcpClient::on_connect>(this);
 }
@@ -18,20 +18,18 @@ TcpClient::~TcpClient() {
     assert((state_ == State::idle || state_ == State::closed) && "destroy a TcpClient only when idle or closed");
 }
 
-void TcpClient::start(const uring::SocketAddress& address, bool no_delay) {
+void TcpClient::start(const SocketAddress& address, bool no_delay) {
     assert(state_ == State::idle);
     fd_ = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
         finish(core::Error::from_errno(errno, "socket"));
         return;
     }
-    uring::tune_stream_socket(fd_, no_delay);
+    tune_stream_socket(fd_, no_delay);
     state_ = State::connecting;
-    // src/uring has no connect operation yet (the server only accepts), so the load tool
-    // prepares this one SQE itself; the CQE comes back through a Completion like any other.
     io_uring_sqe* sqe = reactor_.ring().get_sqe();
     io_uring_prep_connect(sqe, fd_, address.get(), address.length);
-    uring::set_completion(sqe, connect_);
+    set_completion(sqe, connect_);
 }
 
 void TcpClient::on_connect(std::int32_t res, std::uint32_t) {
@@ -60,7 +58,7 @@ void TcpClient::close(core::Error reason) {
         close_reason_ = reason;
         io_uring_sqe* sqe = reactor_.ring().get_sqe();
         io_uring_prep_cancel64(sqe, connect_.user_data(), 0);
-        io_uring_sqe_set_data64(sqe, uring::kUserDataIgnore);
+        io_uring_sqe_set_data64(sqe, kUserDataIgnore);
         return;
     }
     case State::open:
@@ -85,4 +83,4 @@ void TcpClient::finish(core::Error reason) {
     handler_.on_closed(reason);
 }
 
-}  // namespace ringcast::load
+}  // namespace ringcast::uring
