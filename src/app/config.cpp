@@ -1,6 +1,9 @@
 #include "app/config.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -475,6 +478,99 @@ HlsConfig hls_section(const ConfDirective& d, std::vector<std::string>& warnings
     return hls;
 }
 
+// ---- cluster and forward ----------------------------------------------------------------------
+
+constexpr std::size_t upstream_targets_max = 64;
+
+/// Loading runs on the main thread before any shard exists, the one place a blocking name
+/// lookup is allowed; shards only ever connect to the address found here.
+void resolve_upstream(const ConfDirective& d, UpstreamTarget& target, std::vector<std::string>& warnings) {
+    unsigned char probe[sizeof(struct in6_addr)];
+    if (::inet_pton(AF_INET, target.host.c_str(), probe) == 1 || ::inet_pton(AF_INET6, target.host.c_str(), probe) == 1) {
+        target.address = target.host;
+        return;
+    }
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(target.host.c_str(), nullptr, &hints, &found); rc != 0 || found == nullptr) {
+        warnings.push_back(d.where() + ": cannot resolve \"" + target.host + "\" (" + ::gai_strerror(rc) +
+                           "); it is skipped until the config is loaded again");
+        return;
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* ip = found->ai_family == AF_INET6
+                         ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
+                         : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
+    if (::inet_ntop(found->ai_family, ip, text, sizeof text) != nullptr) {
+        target.address = text;
+    }
+    ::freeaddrinfo(found);
+}
+
+std::vector<UpstreamTarget> upstream_targets_value(const ConfDirective& d, bool with_stream,
+                                                   std::vector<std::string>& warnings) {
+    if (d.args.empty() || d.args.size() > upstream_targets_max) {
+        fail(d, fmt::format("expects 1 to {} servers", upstream_targets_max));
+    }
+    std::vector<UpstreamTarget> targets;
+    for (const std::string& text : d.args) {
+        UpstreamTarget target;
+        if (!parse_upstream_target(text, with_stream, target)) {
+            fail(d, "\"" + text + "\" is not " + (with_stream ? "HOST[:PORT][/app/stream]" : "HOST[:PORT]"));
+        }
+        resolve_upstream(d, target, warnings);
+        targets.push_back(std::move(target));
+    }
+    return targets;
+}
+
+ClusterConfig cluster_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    ClusterConfig cluster;
+    if (const ConfDirective* c = first_of(d, "mode", warnings)) {
+        std::string mode = string_value(*c);
+        if (mode != "local" && mode != "remote") {
+            fail_value(*c, "local or remote");
+        }
+        cluster.edge = mode == "remote";
+    }
+    if (const ConfDirective* c = first_of(d, "origin", warnings)) {
+        cluster.origins = upstream_targets_value(*c, false, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "token_traverse", warnings)) {
+        cluster.token_traverse = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "vhost", warnings)) {
+        cluster.vhost = string_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "debug_srs_upnode", warnings)) {
+        cluster.debug_srs_upnode = switch_value(*c);
+    }
+    if (cluster.edge && cluster.origins.empty()) {
+        warnings.push_back(d.where() + ": mode remote without an origin: players of this vhost wait for a publisher "
+                                       "and nothing is pulled");
+    }
+    return cluster;
+}
+
+ForwardConfig forward_section(const ConfDirective& d, std::vector<std::string>& warnings) {
+    expect_block(d, 0);
+    ForwardConfig forward;
+    if (const ConfDirective* c = first_of(d, "enabled", warnings)) {
+        forward.enabled = switch_value(*c);
+    }
+    if (const ConfDirective* c = first_of(d, "destination", warnings)) {
+        forward.destinations = upstream_targets_value(*c, true, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "backend", warnings)) {
+        forward.backend = string_value(*c);
+        warnings.push_back(c->where() + ": forward backend (the on_forward hook) is not called by ringcast yet; "
+                                        "only the destinations are used");
+    }
+    return forward;
+}
+
 VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warnings) {
     expect_block(d, 1);
     VhostConfig vhost;
@@ -517,6 +613,12 @@ VhostConfig vhost_section(const ConfDirective& d, std::vector<std::string>& warn
     }
     if (const ConfDirective* c = first_of(d, "hls", warnings)) {
         vhost.hls = hls_section(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "cluster", warnings)) {
+        vhost.cluster = cluster_section(*c, warnings);
+    }
+    if (const ConfDirective* c = first_of(d, "forward", warnings)) {
+        vhost.forward = forward_section(*c, warnings);
     }
     return vhost;
 }
@@ -641,6 +743,62 @@ bool parse_listen_endpoint(std::string_view text, ListenEndpoint& out) {
     }
     out = std::move(endpoint);
     return true;
+}
+
+bool parse_upstream_target(std::string_view text, bool with_stream, UpstreamTarget& out) {
+    UpstreamTarget target;
+    if (with_stream && text.starts_with("rtmp://")) {
+        text.remove_prefix(7);
+    }
+    std::string_view path;
+    if (std::size_t slash = text.find('/'); slash != std::string_view::npos) {
+        if (!with_stream) {
+            return false;
+        }
+        path = text.substr(slash + 1);
+        text = text.substr(0, slash);
+        // SRS's app may have several levels; the stream is the last one.
+        std::size_t last = path.rfind('/');
+        if (last == std::string_view::npos || last == 0 || last + 1 == path.size()) {
+            return false;
+        }
+        target.app = std::string(path.substr(0, last));
+        target.stream = std::string(path.substr(last + 1));
+    }
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        std::size_t close = text.find(']');
+        if (close == std::string_view::npos) {
+            return false;
+        }
+        target.host = std::string(text.substr(1, close - 1));
+        std::string_view rest = text.substr(close + 1);
+        if (!rest.empty() && (rest.front() != ':' || (port_text = rest.substr(1)).empty())) {
+            return false;
+        }
+    } else if (std::size_t colon = text.find(':'); colon != std::string_view::npos) {
+        target.host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+        if (port_text.empty()) {
+            return false;
+        }
+    } else {
+        target.host = std::string(text);
+    }
+    if (target.host.empty() || (!port_text.empty() && !parse_port(port_text, target.port))) {
+        return false;
+    }
+    out = std::move(target);
+    return true;
+}
+
+std::string UpstreamTarget::to_string() const {
+    std::string text = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    text += ":" + std::to_string(port);
+    if (!app.empty()) {
+        text += "/" + app + "/" + stream;
+    }
+    return text;
 }
 
 int default_workers() {

@@ -94,6 +94,36 @@ struct HlsConfig {
     int nb_notify = 64;  // hls_nb_notify: read by on_hls_notify, which is not implemented yet
 };
 
+/// An upstream server: an origin of an edge or a forward destination. `HOST[:PORT]` with SRS's
+/// default port 1935; a forward destination may name the stream too (`HOST:PORT/app/stream`,
+/// or an rtmp:// URL).
+struct UpstreamTarget {
+    std::string host;     // as written (a name or an IP literal, without brackets)
+    std::uint16_t port = 1935;
+    std::string address;  // the IP the host resolved to when the config was loaded; empty: unresolved
+    std::string app;      // forward only: the app and stream to publish as; empty: the source's
+    std::string stream;
+
+    [[nodiscard]] std::string to_string() const;
+    bool operator==(const UpstreamTarget&) const = default;
+};
+
+/// `vhost { cluster { ... } }`: SRS's origin/edge cluster.
+struct ClusterConfig {
+    bool edge = false;                    // mode remote
+    std::vector<UpstreamTarget> origins;  // tried in turn, round robin
+    bool token_traverse = false;
+    std::string vhost;                    // the origin's vhost to pull from / push to; empty: the same
+    bool debug_srs_upnode = true;
+};
+
+/// `vhost { forward { ... } }`: push every stream published here to other servers.
+struct ForwardConfig {
+    bool enabled = false;
+    std::vector<UpstreamTarget> destinations;
+    std::string backend;  // SRS's dynamic forward hook (an HTTP URL); not called yet
+};
+
 /// `vhost NAME { ... }`.
 struct VhostConfig {
     std::string name;
@@ -107,6 +137,8 @@ struct VhostConfig {
     PublishConfig publish;
     HttpRemuxConfig http_remux;
     HlsConfig hls;
+    ClusterConfig cluster;
+    ForwardConfig forward;
     std::string file;               // where it was defined, for messages
     int line = 0;
 };
@@ -186,6 +218,10 @@ LoadedConfig build_config(core::ConfDirective& root);
 
 /// Parses `1935`, `127.0.0.1:1935` or `[::1]:1935` as SRS does; false when invalid.
 bool parse_listen_endpoint(std::string_view text, ListenEndpoint& out);
+
+/// Parses an origin or forward destination (see UpstreamTarget), without resolving the host;
+/// false when invalid. `with_stream` allows the /app/stream suffix and rtmp:// URLs.
+bool parse_upstream_target(std::string_view text, bool with_stream, UpstreamTarget& out);
 
 /// Online CPUs, clamped to 1..256: the default of `workers`.
 int default_workers();

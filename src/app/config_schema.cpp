@@ -29,8 +29,8 @@ constexpr DirectiveSpec play_specs[] = {
     impl("gop_cache_max_frames"), impl("queue_length"),         unimpl("send_min_interval"),
     unimpl("reduce_sequence_header"), impl("mw_msgs")};
 constexpr DirectiveSpec cluster_specs[] = {
-    unimpl("mode"),      unimpl("origin"),         unimpl("token_traverse"), unimpl("vhost"),
-    unimpl("debug_srs_upnode"), unimpl("coworkers"), unimpl("origin_cluster"), unimpl("protocol"),
+    impl("mode"),      impl("origin"),         impl("token_traverse"), impl("vhost"),
+    impl("debug_srs_upnode"), unimpl("coworkers"), unimpl("origin_cluster"), unimpl("protocol"),
     unimpl("follow_client")};
 constexpr DirectiveSpec publish_specs[] = {impl("mr"),           impl("mr_latency"),        impl("firstpkt_timeout"),
                                            impl("normal_timeout"), unimpl("parse_sps"),       unimpl("try_annexb_first"),
@@ -60,7 +60,7 @@ constexpr DirectiveSpec http_hooks_specs[] = {unimpl("enabled"),  unimpl("on_con
                                               unimpl("on_publish"), unimpl("on_unpublish"), unimpl("on_play"),
                                               unimpl("on_stop"),  unimpl("on_dvr"),       unimpl("on_hls"),
                                               unimpl("on_hls_notify")};
-constexpr DirectiveSpec forward_specs[] = {unimpl("enabled"), unimpl("destination"), unimpl("backend")};
+constexpr DirectiveSpec forward_specs[] = {impl("enabled"), impl("destination"), impl("backend")};
 constexpr DirectiveSpec security_specs[] = {unimpl("enabled"), unimpl("deny"), unimpl("allow")};
 constexpr DirectiveSpec engine_specs[] = {
     unimpl("enabled"),   unimpl_any("vfilter"), unimpl("vcodec"),    unimpl("vbitrate"),   unimpl("vfps"),
@@ -89,12 +89,12 @@ constexpr DirectiveSpec vhost_specs[] = {
     impl_block("hls", hls_specs),
     unimpl_block("http_hooks", http_hooks_specs),
     unimpl_block("refer", refer_specs),
-    unimpl_block("forward", forward_specs),
+    impl_block("forward", forward_specs),
     unimpl_block("transcode", transcode_specs),
     unimpl_any("bandcheck"),
     impl_block("play", play_specs),
     impl_block("publish", publish_specs),
-    unimpl_block("cluster", cluster_specs),
+    impl_block("cluster", cluster_specs),
     unimpl_block("security", security_specs),
     impl_block("http_remux", http_remux_specs),
     unimpl_block("dash", dash_specs),

@@ -215,9 +215,12 @@ TEST(Config, LegacySpellingsAreRewritten) {
         "  http { enabled on; }\n}\n");
     EXPECT_EQ(loaded.warnings,
               (std::vector<std::string>{
-                  "t.conf:7: directive \"vhost.forward\" is not implemented by ringcast, ignored",
                   "t.conf:8: directive \"vhost.http_static\" is not implemented by ringcast, ignored",
-                  "t.conf:6: directive \"vhost.cluster\" is not implemented by ringcast, ignored"}));
+                  "t.conf:6: mode remote without an origin: players of this vhost wait for a publisher and nothing "
+                  "is pulled"}));
+    EXPECT_TRUE(loaded.config.vhosts[0].cluster.edge) << "vhost-level mode (SRS 1) moves into cluster {}";
+    ASSERT_EQ(loaded.config.vhosts[0].forward.destinations.size(), 1u) << "SRS 1's forward moves into forward {}";
+    EXPECT_EQ(loaded.config.vhosts[0].forward.destinations[0].port, 1936);
     EXPECT_FALSE(loaded.config.vhosts[0].play.gop_cache) << "vhost-level gop_cache (SRS 1) moves into play {}";
 }
 
@@ -495,6 +498,76 @@ TEST(ConfigHttpRemux, MountExtensionPicksTheFormat) {
     EXPECT_EQ(other.warnings[0],
               "t.conf:4: http_remux mount \"[vhost]/[app]/[stream].m3u8\" is not served (the mount must end in .flv, "
               ".ts, .aac or .mp3), this http_remux is ignored");
+}
+
+}  // namespace
+}  // namespace ringcast::app
+
+namespace ringcast::app {
+namespace {
+
+TEST(ConfigCluster, EdgeWithOriginsAsSrsWritesThem) {
+    LoadedConfig loaded = load(
+        "vhost edge.test {\n cluster {\n  mode remote;\n  origin 127.0.0.1:19350 localhost [::1]:1936;\n"
+        "  token_traverse on;\n  vhost same.edge.srs.com;\n  debug_srs_upnode off;\n }\n}\n");
+    const ClusterConfig& cluster = loaded.config.vhosts.at(0).cluster;
+    EXPECT_TRUE(cluster.edge);
+    ASSERT_EQ(cluster.origins.size(), 3u);
+    EXPECT_EQ(cluster.origins[0].host, "127.0.0.1");
+    EXPECT_EQ(cluster.origins[0].port, 19350);
+    EXPECT_EQ(cluster.origins[0].address, "127.0.0.1");
+    EXPECT_EQ(cluster.origins[1].host, "localhost");
+    EXPECT_EQ(cluster.origins[1].port, 1935);  // SRS's default port
+    EXPECT_FALSE(cluster.origins[1].address.empty());  // resolved while loading
+    EXPECT_EQ(cluster.origins[2].host, "::1");
+    EXPECT_EQ(cluster.origins[2].to_string(), "[::1]:1936");
+    EXPECT_TRUE(cluster.token_traverse);
+    EXPECT_EQ(cluster.vhost, "same.edge.srs.com");
+    EXPECT_FALSE(cluster.debug_srs_upnode);
+    EXPECT_TRUE(loaded.warnings.empty()) << loaded.warnings.front();
+}
+
+TEST(ConfigCluster, DefaultsAndErrors) {
+    const ClusterConfig cluster = load("vhost v {\n}\n").config.vhosts.at(0).cluster;
+    EXPECT_FALSE(cluster.edge);
+    EXPECT_TRUE(cluster.debug_srs_upnode);
+    EXPECT_NE(load("vhost v {\n cluster {\n  mode remote;\n }\n}\n").warnings.at(0).find("without an origin"),
+              std::string::npos);
+    EXPECT_NE(error_of("vhost v {\n cluster {\n  mode edge;\n }\n}\n").find("local or remote"), std::string::npos);
+    EXPECT_NE(error_of("vhost v {\n cluster {\n  mode remote;\n  origin 1.2.3.4:0;\n }\n}\n").find("HOST[:PORT]"),
+              std::string::npos);
+    EXPECT_NE(error_of("vhost v {\n cluster {\n  mode remote;\n  origin 1.2.3.4/live/s;\n }\n}\n").find("HOST[:PORT]"),
+              std::string::npos);
+}
+
+TEST(ConfigForward, DestinationsWithAndWithoutStream) {
+    LoadedConfig loaded = load(
+        "vhost v {\n forward {\n  enabled on;\n  destination 127.0.0.1:1936 127.0.0.1:1937/live/other "
+        "rtmp://127.0.0.1/a/b/c;\n }\n}\n");
+    const ForwardConfig& forward = loaded.config.vhosts.at(0).forward;
+    EXPECT_TRUE(forward.enabled);
+    ASSERT_EQ(forward.destinations.size(), 3u);
+    EXPECT_EQ(forward.destinations[0].port, 1936);
+    EXPECT_TRUE(forward.destinations[0].app.empty());
+    EXPECT_EQ(forward.destinations[1].app, "live");
+    EXPECT_EQ(forward.destinations[1].stream, "other");
+    EXPECT_EQ(forward.destinations[2].port, 1935);
+    EXPECT_EQ(forward.destinations[2].app, "a/b");
+    EXPECT_EQ(forward.destinations[2].stream, "c");
+}
+
+TEST(ConfigForward, BackendWarnsThatItIsNotCalled) {
+    LoadedConfig loaded = load("vhost v {\n forward {\n  enabled on;\n  backend http://127.0.0.1:8085/api/v1/forward;\n }\n}\n");
+    EXPECT_EQ(loaded.config.vhosts.at(0).forward.backend, "http://127.0.0.1:8085/api/v1/forward");
+    ASSERT_EQ(loaded.warnings.size(), 1u);
+    EXPECT_NE(loaded.warnings[0].find("not called"), std::string::npos);
+}
+
+TEST(ConfigCluster, UnresolvableOriginIsAWarningNotAnError) {
+    LoadedConfig loaded = load("vhost v {\n cluster {\n  mode remote;\n  origin no-such-host.invalid:1935;\n }\n}\n");
+    EXPECT_TRUE(loaded.config.vhosts.at(0).cluster.origins.at(0).address.empty());
+    ASSERT_EQ(loaded.warnings.size(), 1u);
+    EXPECT_NE(loaded.warnings[0].find("cannot resolve"), std::string::npos);
 }
 
 }  // namespace
