@@ -126,6 +126,21 @@ void write_stream_object(JsonWriter& w, const StreamSnapshot& stream, std::int64
     } else {
         w.null();
     }
+    if (!stream.upstreams.empty()) {
+        w.key("upstreams");
+        w.begin_array();
+        for (const UpstreamSnapshot& upstream : stream.upstreams) {
+            w.begin_object();
+            w.field("kind", upstream.kind);
+            w.field("target", upstream.target);
+            w.field("state", upstream.state);
+            w.field("since", upstream.since_unix_ms);
+            w.field("reconnects", upstream.reconnects);
+            w.field("last_error", upstream.last_error);
+            w.end_object();
+        }
+        w.end_array();
+    }
     w.end_object();
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ringcast::api {
 
@@ -161,6 +162,17 @@ struct VhostSnapshot {
     double hls_fragment_s = 0;  // shown only when HLS is enabled, as SRS does
 };
 
+/// A server's connection to another server for a stream (edge pull, forward): ringcast's own
+/// addition to SRS's stream object, present only when there is one.
+struct UpstreamSnapshot {
+    std::string kind;    // "edge-pull", "forward"
+    std::string target;  // host:port[/app/stream]
+    std::string state;   // "connecting", "active", "retrying", "stopped"
+    std::int64_t since_unix_ms = 0;
+    std::uint64_t reconnects = 0;
+    std::string last_error;
+};
+
 struct StreamSnapshot {
     std::string id;        // "vid-xxxxxxx"
     std::string name;      // the stream name, "livestream"
@@ -179,6 +191,7 @@ struct StreamSnapshot {
     std::string publisher_client_id;  // "publish.cid"; left out when empty
     std::optional<VideoInfo> video;   // nullopt: JSON null (no video, or not published)
     std::optional<AudioInfo> audio;
+    std::vector<UpstreamSnapshot> upstreams;  // left out of the JSON when empty
 };
 
 struct ClientSnapshot {

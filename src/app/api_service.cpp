@@ -215,6 +215,7 @@ ApiAnswer ApiService::answer(const Pending& pending) {
             stream.audio_frames = part.audio_frames;
             stream.video = part.video;
             stream.audio = part.audio;
+            stream.upstreams = part.upstreams;
         }
     }
     for (const ShardReportPtr& report : pending.reports) {

@@ -47,6 +47,7 @@ struct StreamPart {
     std::uint64_t audio_frames = 0;
     std::optional<api::VideoInfo> video;  // owner: from the sequence headers
     std::optional<api::AudioInfo> audio;
+    std::vector<api::UpstreamSnapshot> upstreams;  // owner: edge pull, forwarders
 };
 
 /// One client (publisher or player) on a shard.

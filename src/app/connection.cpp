@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "app/shard.h"
+#include "app/upstream_link.h"
 #include "core/log.h"
 
 namespace ringcast::app {
@@ -47,6 +48,11 @@ Connection::Connection(Shard& shard, std::uint64_t id, std::string peer)
 
 Connection::~Connection() {
     shard_.reactor().cancel(idle_timer_);
+    if (token_) {
+        // Its connection to the origin may still be closing: the shard keeps it until it has.
+        token_->abandon();
+        shard_.cluster().adopt(std::move(token_));
+    }
 }
 
 void Connection::open(int fd) {
@@ -131,6 +137,13 @@ void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
         close_when_drained_ = true;
         return;
     }
+    if (connect_comes_from(request.args, shard_.shared().service_id)) {
+        // An edge or forward of this very server: serving it would feed the stream to itself.
+        RC_WARN("connect from this server itself refused (loop): app={} tcUrl={}", request.app, request.tc_url);
+        session_.reject_connect("loop: the upstream is this server");
+        close_when_drained_ = true;
+        return;
+    }
     app_ = request.app;
     tc_url_ = request.tc_url;
     page_url_ = request.page_url;
@@ -143,7 +156,29 @@ void Connection::on_connect(const proto::rtmp::ConnectRequest& request) {
         answer.out_ack_window = static_cast<std::uint32_t>(vhost_->out_ack_size);
         answer.in_ack_window = static_cast<std::uint32_t>(vhost_->in_ack_size);
     }
+    if (vhost_ != nullptr && vhost_->cluster.edge && vhost_->cluster.token_traverse) {
+        // The origin answers first; the client hears nothing until then.
+        connect_answer_ = answer;
+        token_ = std::make_unique<TokenTraverse>(
+            shard_.reactor(), shard_.recv_buffers(), static_cast<TokenTraverse::Owner&>(*this), vhost_->cluster,
+            TokenTraverse::ClientConnect{vhost_name_, request.app, request.param, request.args},
+            shard_.shared().service_id);
+        token_->start();
+        return;
+    }
     session_.accept_connect(answer);
+}
+
+void Connection::on_token_result(bool accepted, const std::string& reason) {
+    core::log::ConnScope scope(id_);
+    if (!accepted) {
+        RC_WARN("connect refused by the origin (token_traverse): {}", reason);
+        session_.reject_connect(reason);
+        close_when_drained_ = true;
+        return;
+    }
+    RC_TRACE("connect accepted by the origin (token_traverse)");
+    session_.accept_connect(connect_answer_);
 }
 
 std::string Connection::stream_name(const std::string& stream) const { return vhost_name_ + "/" + app_ + "/" + stream; }
@@ -170,6 +205,12 @@ void Connection::on_publish_result(bool accepted) {
     const PublishConfig publish = vhost_ != nullptr ? vhost_->publish : PublishConfig{};
     idle_since_ns_ = shard_.reactor().now_ns();
     shard_.reactor().arm(idle_timer_, static_cast<std::uint64_t>(publish.firstpkt_timeout_ms));
+}
+
+void Connection::on_publish_revoked() {
+    core::log::ConnScope scope(id_);
+    RC_WARN("publish {} taken back: no origin takes the stream any more", name_);
+    close(core::Error::make(core::Errc::closed, "edge push lost its origin"));
 }
 
 void Connection::on_media(proto::rtmp::MediaKind kind, std::uint32_t timestamp, core::Buffer payload, bool metadata) {

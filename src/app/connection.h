@@ -12,6 +12,7 @@
 
 #include "app/client_connection.h"
 #include "app/player_feed.h"
+#include "app/token_traverse.h"
 #include "app/stream_registry.h"
 #include "media/stream.h"
 #include "proto/rtmp/server_session.h"
@@ -29,7 +30,8 @@ class Connection final : public ClientConnection,
                          public proto::rtmp::ChunkSink,
                          public PublishHandle,
                          public media::FrameSink,
-                         private PlayerFeed::Writer {
+                         private PlayerFeed::Writer,
+                         private TokenTraverse::Owner {
 public:
     /// Bytes a player may have queued in its socket's send queue before frames wait in the
     /// PlayerQueue instead (where the time bound applies).
@@ -69,6 +71,7 @@ public:
     void append(core::BufferSlice piece) override;
     // PublishHandle
     void on_publish_result(bool accepted) override;
+    void on_publish_revoked() override;
     // FrameSink (as a player)
     void on_frame(const media::MediaFrame& frame) override;
     void on_publishing(bool publishing) override;
@@ -85,6 +88,8 @@ private:
     /// send no media for firstpkt_timeout (before the first frame) or normal_timeout.
     void on_idle_timer();
     void leave_stream();
+    // TokenTraverse::Owner: the origin's answer to this client's connect
+    void on_token_result(bool accepted, const std::string& reason) override;
 
     Shard& shard_;
     std::uint64_t id_;
@@ -101,6 +106,8 @@ private:
     std::string name_;    // vhost/app/stream once publishing or playing
     Role role_ = Role::none;
     std::optional<PlayerFeed> feed_;
+    std::unique_ptr<TokenTraverse> token_;  // while the origin checks the connect (token_traverse)
+    proto::rtmp::RtmpServerSession::ConnectAnswer connect_answer_;
     uring::Timer idle_timer_;
     std::uint64_t idle_since_ns_ = 0;  // accept, then publish start, then the last media message
     bool got_media_ = false;

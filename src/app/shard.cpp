@@ -44,6 +44,10 @@ void Shard::teardown() {
     acceptors_.clear();
     connections_.clear();
     api_.reset();
+    if (registry_) {
+        registry_->set_observer(nullptr);
+    }
+    cluster_.reset();  // its links are closed by drain(); a failed start has none
     registry_.reset();
     mesh_endpoint_.reset();
     recv_buffers_.reset();
@@ -74,6 +78,8 @@ core::Status Shard::start() {
     registry_ = std::make_unique<StreamRegistry>(id_, mesh_.shard_count(), *mesh_endpoint_,
                                                  [this](std::string_view vhost) { return stream_settings(vhost); });
     registry_->enable_hls(*reactor_);  // HLS files go through this shard's ring
+    cluster_ = std::make_unique<ClusterManager>(*reactor_, recv_buffers_.get(), *registry_, config_, shared_.service_id);
+    registry_->set_observer(cluster_.get());
     api_ = std::make_unique<ApiService>(*this);
     traffic_timer_.bind<&Shard::on_traffic_timer>(this);
     reactor_->arm(traffic_timer_, TrafficWindow::kSampleIntervalMs);
@@ -151,10 +157,11 @@ void Shard::drain() {
         connection->close(core::Error::make(core::Errc::canceled, "server stopping"));
     }
     registry_->stop_hls();  // closes HLS segments and playlists; the drain waits for their files
+    cluster_->stop_all();
     bool drained = reactor_->run_until(
         [&] {
             return connections_.empty() && released_.empty() && acceptors_stopped_ == acceptors_.size() &&
-                   registry_->hls_idle();
+                   registry_->hls_idle() && cluster_->idle();
         },
         kStopDrainMs);
     if (!drained) {
@@ -279,6 +286,11 @@ ShardReport Shard::collect_report() const {
         }
     }
     registry_->describe_streams(report.streams);
+    for (StreamPart& part : report.streams) {
+        if (part.owner) {
+            part.upstreams = cluster_->upstreams_of(part.key);
+        }
+    }
     return report;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/api_service.h"
+#include "app/cluster.h"
 #include "app/config.h"
 #include "app/connection.h"
 #include "app/shard_msg.h"
@@ -72,6 +73,7 @@ public:
     uring::Reactor& reactor() { return *reactor_; }
     uring::ProvidedBufRing* recv_buffers() { return recv_buffers_.get(); }
     StreamRegistry& streams() { return *registry_; }
+    ClusterManager& cluster() { return *cluster_; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const ShardStats& stats() const { return stats_; }
     [[nodiscard]] const uring::RingFeatures& features() const { return ring_->features(); }
@@ -137,6 +139,7 @@ private:
     std::unique_ptr<uring::ProvidedBufRing> recv_buffers_;
     std::unique_ptr<MeshEndpoint> mesh_endpoint_;
     std::unique_ptr<StreamRegistry> registry_;
+    std::unique_ptr<ClusterManager> cluster_;
     std::unique_ptr<ApiService> api_;
     uring::Timer traffic_timer_;  // samples every connection's byte counters for kbps
     void on_traffic_timer();

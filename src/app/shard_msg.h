@@ -34,6 +34,10 @@ struct PublishReply {
     std::uint64_t request_id = 0;
     bool accepted = false;
 };
+/// Owner -> publisher shard: the accepted publish is taken back (an edge lost its origin).
+struct PublishRevoked {
+    StreamName name;
+};
 /// Publisher shard -> owner: one frame of the stream it publishes (already classified).
 struct PublishFrame {
     StreamName name;
@@ -73,7 +77,7 @@ struct KickClient {
     std::uint64_t client_id = 0;
 };
 
-using ShardMsg = std::variant<ShardReady, PublishRequest, PublishReply, PublishFrame, Unpublish, Subscribe,
+using ShardMsg = std::variant<ShardReady, PublishRequest, PublishReply, PublishRevoked, PublishFrame, Unpublish, Subscribe,
                               MirrorFrame, MirrorPublishing, StatsRequest, StatsReply, KickClient>;
 
 inline constexpr std::size_t kShardRingCapacity = 4096;

@@ -65,8 +65,11 @@ struct StreamRegistry::LocalStream {
     StreamSettings settings;
     std::optional<media::MixQueue> mix;  // with mix_correct
     std::optional<std::size_t> publisher_shard;
+    std::uint64_t publisher_request_id = 0;
+    bool publish_held = false;  // granted, answer held by the observer (release_publish)
     std::unordered_map<std::size_t, std::unique_ptr<RemoteRelay>> relays;
     HlsStream* hls = nullptr;  // while publishing with HLS on; owned by hls_streams_
+    bool audience = false;  // as last told to the observer
     // Mirror side.
     bool subscribed = false;
     // Both sides.
@@ -154,11 +157,24 @@ void StreamRegistry::maybe_forget(const std::string& name) {
 
 // ---- publishing ----
 
-bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard) {
+bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard, std::uint64_t request_id, bool may_hold,
+                           bool& held) {
+    held = false;
     if (stream.publisher_shard) {
         return false;  // SRS: NetStream.Publish.BadName, the first publisher keeps the stream
     }
     stream.publisher_shard = from_shard;
+    stream.publisher_request_id = request_id;
+    if (may_hold && observer_ != nullptr && observer_->hold_publish(*stream.name)) {
+        stream.publish_held = held = true;
+        return true;
+    }
+    activate_publish(stream);
+    return true;
+}
+
+void StreamRegistry::activate_publish(LocalStream& stream) {
+    stream.publish_held = false;
     stream.jitter.reset();
     stream.jitter.set_mode(stream.settings.atc ? media::JitterMode::off : stream.settings.jitter);
     if (stream.mix) {
@@ -166,7 +182,54 @@ bool StreamRegistry::grant(LocalStream& stream, std::size_t from_shard) {
     }
     stream.stream.set_publishing(true);
     hls_publish(stream);
-    return true;
+    if (observer_ != nullptr) {
+        observer_->on_publishing(*stream.name, true);
+    }
+}
+
+void StreamRegistry::release_publish(const std::string& name, bool accepted) {
+    LocalStream* stream = find_local(name);
+    if (stream == nullptr || !stream->publish_held || !stream->publisher_shard) {
+        return;
+    }
+    const std::size_t shard = *stream->publisher_shard;
+    const std::uint64_t request_id = stream->publisher_request_id;
+    const StreamName held_name = stream->name;
+    if (accepted) {
+        activate_publish(*stream);
+    } else {
+        stream->publish_held = false;
+        stream->publisher_shard.reset();
+    }
+    if (shard != shard_id_) {
+        send(shard, PublishReply{held_name, request_id, accepted});
+    } else {
+        on_publish_reply(PublishReply{held_name, request_id, accepted});
+    }
+    if (!accepted) {
+        maybe_forget(*held_name);
+    }
+}
+
+void StreamRegistry::revoke_publish(const std::string& name) {
+    LocalStream* stream = find_local(name);
+    if (stream == nullptr || !stream->publisher_shard || stream->publish_held) {
+        return;
+    }
+    if (*stream->publisher_shard != shard_id_) {
+        send(*stream->publisher_shard, PublishRevoked{stream->name});
+        return;
+    }
+    on_publish_revoked(*stream->name);
+}
+
+void StreamRegistry::on_publish_revoked(const std::string& name) {
+    for (auto& [handle, pending] : publishers_) {
+        if (pending->accepted && *pending->name == name) {
+            handle->on_publish_revoked();  // the connection closes, then unpublishes
+            return;
+        }
+    }
 }
 
 void StreamRegistry::request_publish(const std::string& name, PublishHandle& publisher) {
@@ -182,7 +245,12 @@ void StreamRegistry::request_publish(const std::string& name, PublishHandle& pub
     }
     LocalStream& stream = stream_for(name);
     ref.name = stream.name;
-    ref.accepted = grant(stream, shard_id_);
+    bool held = false;
+    ref.accepted = grant(stream, shard_id_, ref.request_id, !publisher.pulls_from_upstream(), held);
+    if (held) {
+        ref.accepted = false;  // answered by release_publish, through on_publish_reply
+        return;
+    }
     if (!ref.accepted) {
         publishers_.erase(&publisher);
         maybe_forget(name);
@@ -208,7 +276,11 @@ void StreamRegistry::on_publish_reply(const PublishReply& reply) {
     }
     // The publisher left while waiting: give the stream back.
     if (reply.accepted) {
-        send(owner_of(*reply.name), Unpublish{reply.name});
+        if (owner_of(*reply.name) != shard_id_) {
+            send(owner_of(*reply.name), Unpublish{reply.name});
+        } else if (LocalStream* stream = find_local(*reply.name)) {
+            owner_unpublish(*stream);
+        }
     }
 }
 
@@ -366,7 +438,12 @@ void StreamRegistry::owner_unpublish(LocalStream& stream) {
     }
     stream.publisher_shard.reset();
     set_publishing_off(stream);
-    maybe_forget(*stream.name);
+    // The observer may detach sinks, and with the last one the stream is forgotten: hold the name.
+    const StreamName name = stream.name;
+    if (observer_ != nullptr) {
+        observer_->on_publishing(*name, false);
+    }
+    maybe_forget(*name);
 }
 
 void StreamRegistry::unpublish(PublishHandle& publisher) {
@@ -399,6 +476,31 @@ void StreamRegistry::play(const std::string& name, media::FrameSink& player, med
         send(owner_of(name), Subscribe{stream.name, true});
     }
     stream.stream.attach(player);
+    update_audience(stream);
+}
+
+void StreamRegistry::attach_sink(const std::string& name, media::FrameSink& sink) {
+    stream_for(name).stream.attach(sink);
+}
+
+void StreamRegistry::detach_sink(const std::string& name, media::FrameSink& sink) {
+    if (LocalStream* stream = find_local(name)) {
+        stream->stream.detach(sink);
+        maybe_forget(name);
+    }
+}
+
+void StreamRegistry::update_audience(LocalStream& stream) {
+    if (!stream.owner) {
+        return;
+    }
+    const bool present = stream.local_players > 0 || !stream.relays.empty();
+    if (present != stream.audience) {
+        stream.audience = present;
+        if (observer_ != nullptr) {
+            observer_->on_audience(*stream.name, present);
+        }
+    }
 }
 
 void StreamRegistry::stop_play(const std::string& name, media::FrameSink& player) {
@@ -413,6 +515,7 @@ void StreamRegistry::stop_play(const std::string& name, media::FrameSink& player
     if (!stream->owner && stream->local_players == 0) {
         send(owner_of(name), Subscribe{stream->name, false});
     }
+    update_audience(*stream);
     maybe_forget(name);
 }
 
@@ -427,6 +530,7 @@ void StreamRegistry::on_subscribe(std::size_t from, const Subscribe& message) {
             stream->stream.detach(*relay->second);
             stream->relays.erase(relay);
         }
+        update_audience(*stream);
         maybe_forget(*message.name);
         return;
     }
@@ -438,6 +542,7 @@ void StreamRegistry::on_subscribe(std::size_t from, const Subscribe& message) {
     relay = std::make_unique<RemoteRelay>(*this, from, stream.name);
     relay->on_publishing(stream.stream.publishing());
     stream.stream.attach(*relay);
+    update_audience(stream);
 }
 
 void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
@@ -446,13 +551,18 @@ void StreamRegistry::on_message(std::size_t from, ShardMsg&& message) {
             using T = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<T, PublishRequest>) {
                 LocalStream& stream = stream_for(*m.name);
-                bool accepted = grant(stream, from);
-                send(from, PublishReply{stream.name, m.request_id, accepted});
+                bool held = false;
+                bool accepted = grant(stream, from, m.request_id, true, held);
+                if (!held) {
+                    send(from, PublishReply{stream.name, m.request_id, accepted});
+                }
                 if (!accepted) {
                     maybe_forget(*m.name);
                 }
             } else if constexpr (std::is_same_v<T, PublishReply>) {
                 on_publish_reply(m);
+            } else if constexpr (std::is_same_v<T, PublishRevoked>) {
+                on_publish_revoked(*m.name);
             } else if constexpr (std::is_same_v<T, PublishFrame>) {
                 LocalStream* stream = find_local(*m.name);
                 if (stream != nullptr && stream->publisher_shard == from) {

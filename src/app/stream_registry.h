@@ -46,6 +46,29 @@ public:
     virtual ~PublishHandle() = default;
     /// The owner's answer to request_publish().
     virtual void on_publish_result(bool accepted) = 0;
+    /// The owner took an accepted publish back (an edge lost its origin): close the publisher.
+    virtual void on_publish_revoked() {}
+    /// An edge's pull from its origin: never held for an edge push.
+    [[nodiscard]] virtual bool pulls_from_upstream() const { return false; }
+};
+
+/// What the owner of a stream tells the shard's cluster logic (edge pull, forward): calls come
+/// from inside registry calls, so an observer may call back into the registry only for other
+/// purposes than freeing the stream it is told about.
+class StreamObserver {
+public:
+    virtual ~StreamObserver() = default;
+    /// The stream got its first player or mirror shard (true), or lost its last (false).
+    virtual void on_audience(const std::string& name, bool present) = 0;
+    /// A publisher was granted the stream (true), or left (false).
+    virtual void on_publishing(const std::string& name, bool publishing) = 0;
+    /// A publisher asks for the stream: true holds the answer until release_publish() (an edge
+    /// first makes sure its origin takes the stream). If the publisher leaves meanwhile, an
+    /// acceptance is followed by the usual unpublish.
+    virtual bool hold_publish(const std::string& name) {
+        (void)name;
+        return false;
+    }
 };
 
 struct RegistryStats {
@@ -90,6 +113,16 @@ public:
     /// http_remux_chunk, for HTTP-TS players to queue last; nullptr at any other time.
     [[nodiscard]] const media::MediaFrame* http_remux_tail(const std::string& name) const;
     void stop_play(const std::string& name, media::FrameSink& player);
+    /// On the owner shard: answers a publish that StreamObserver::hold_publish held.
+    void release_publish(const std::string& name, bool accepted);
+    /// On the owner shard: closes the stream's accepted publisher, wherever it is.
+    void revoke_publish(const std::string& name);
+    /// On the owner shard: a sink that is not a player (a forwarder) gets the stream like one,
+    /// without counting as its audience.
+    void attach_sink(const std::string& name, media::FrameSink& sink);
+    void detach_sink(const std::string& name, media::FrameSink& sink);
+    /// Set once, on the shard thread; the observer outlives the registry's streams.
+    void set_observer(StreamObserver* observer) { observer_ = observer; }
 
     void on_message(std::size_t from, ShardMsg&& message);
 
@@ -118,8 +151,12 @@ private:
     LocalStream& stream_for(const std::string& name);
     LocalStream* find_local(const std::string& name);
     void maybe_forget(const std::string& name);
-    bool grant(LocalStream& stream, std::size_t from_shard);
+    /// Reserves the stream for a publisher; false when it has one. `held` says the observer
+    /// holds the answer (then activate_publish comes with release_publish).
+    bool grant(LocalStream& stream, std::size_t from_shard, std::uint64_t request_id, bool may_hold, bool& held);
+    void activate_publish(LocalStream& stream);
     void on_publish_reply(const PublishReply& reply);
+    void on_publish_revoked(const std::string& name);
     void owner_deliver(LocalStream& stream, media::MediaFrame frame);
     /// Encodes a frame's RTMP chunks once for this shard's players, and its FLV tag or (when
     /// the stream has HTTP-TS, .aac or .mp3 players here) its http_remux chunk.
@@ -133,6 +170,8 @@ private:
     void set_publishing_off(LocalStream& stream);
     void owner_unpublish(LocalStream& stream);
     void on_subscribe(std::size_t from, const Subscribe& message);
+    /// On the owner: tells the observer when the stream's audience appears or goes.
+    void update_audience(LocalStream& stream);
     bool send(std::size_t to, ShardMsg&& message);
     /// The owner granted a publish: start the stream's HLS output if its vhost has one.
     void hls_publish(LocalStream& stream);
@@ -141,6 +180,7 @@ private:
     std::size_t shard_count_;
     MeshEndpoint& mesh_;
     SettingsLookup settings_;
+    StreamObserver* observer_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<LocalStream>> streams_;
     std::unordered_map<PublishHandle*, std::unique_ptr<PendingPublish>> publishers_;
     std::uint64_t next_request_id_ = 1;

@@ -28,6 +28,8 @@ public:
         virtual void on_connected() = 0;
         /// Bytes lent for the duration of the call only.
         virtual void on_data(std::span<const std::uint8_t> bytes) = 0;
+        /// Everything queued so far has been handed to the kernel.
+        virtual void on_send_drained() {}
         /// Nothing is in flight any more; `reason` is Errc::closed for a close by the peer and
         /// the reason given to close() otherwise.
         virtual void on_closed(core::Error reason) = 0;
@@ -56,6 +58,7 @@ private:
 
     void on_connect(std::int32_t res, std::uint32_t flags);
     void on_data(std::span<const std::uint8_t> bytes) override { handler_.on_data(bytes); }
+    void on_send_drained() override { handler_.on_send_drained(); }
     void on_closed(core::Error reason) override { finish(reason); }
     void finish(core::Error reason);
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "integration/harness.h"
+#include "integration/http_fetch.h"
 #include "integration/media_files.h"
 #include "integration/ringcast_server.h"
 
@@ -42,16 +43,9 @@ struct ApiServer {
     RtmpServer server;
 };
 
-std::string curl(const std::string& url, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"curl", "-s", "--max-time", "5"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    args.push_back(url);
-    return run_command(args, 10s).out;
-}
-
 /// The API's answer parsed; fails the test when it is not JSON or its code is not 0.
 simdjson::dom::element get_json(simdjson::dom::parser& parser, const std::string& url, std::string& text) {
-    text = curl(url);
+    text = http_fetch(url);
     simdjson::dom::element doc;
     auto error = parser.parse(text).get(doc);
     EXPECT_EQ(error, simdjson::SUCCESS) << url << ": " << text;
@@ -82,7 +76,7 @@ std::chrono::milliseconds wait_for_stream(const ApiServer& api, const std::strin
     const auto start = std::chrono::steady_clock::now();
     simdjson::dom::parser parser;
     while (std::chrono::steady_clock::now() - start < timeout) {
-        std::string text = curl(api.api("/api/v1/streams"));
+        std::string text = http_fetch(api.api("/api/v1/streams"));
         simdjson::dom::element doc;
         if (parser.parse(text).get(doc) == simdjson::SUCCESS) {
             simdjson::dom::array streams;
@@ -168,12 +162,12 @@ TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
                stream["video"]["width"].get(width) == simdjson::SUCCESS && width == 640 &&
                stream["audio"]["codec"].get(audio_codec) == simdjson::SUCCESS && audio_codec == "AAC";
     });
-    ASSERT_LT(published, 10s) << curl(api.api("/api/v1/streams"));
+    ASSERT_LT(published, 10s) << http_fetch(api.api("/api/v1/streams"));
 
     Process rtmp_player = play(api.server.url("live/apis"), 20);
     Process flv_player = play(api.flv("/live/apis.flv"), 20);
     const auto seen = wait_for_stream(api, "apis", 5s, [](simdjson::dom::element stream) { return clients_of(stream) == 3; });
-    EXPECT_LT(seen, 2s) << "players shown after " << seen.count() << " ms: " << curl(api.api("/api/v1/streams"));
+    EXPECT_LT(seen, 2s) << "players shown after " << seen.count() << " ms: " << http_fetch(api.api("/api/v1/streams"));
 
     simdjson::dom::parser parser;
     std::string text;
@@ -231,15 +225,15 @@ TEST(HttpApi, StreamsShowCodecsSizeAndClientsAndAKickEndsOnlyThatPlayer) {
     std::string_view page_url;
     EXPECT_EQ(one_client["client"]["pageUrl"].get(page_url), simdjson::SUCCESS) << text;
     EXPECT_EQ(page_url, kPageUrl) << text;
-    std::string kicked = curl(api.api("/api/v1/clients/" + rtmp_player_id), {"-X", "DELETE"});
+    std::string kicked = http_fetch(api.api("/api/v1/clients/" + rtmp_player_id), {"-X", "DELETE"});
     EXPECT_NE(kicked.find("\"code\":0"), std::string::npos) << kicked;
     // The kicked ffmpeg sees the end of its stream and exits long before its -t 20; the other
     // player and the publisher go on.
     EXPECT_TRUE(exits_within(rtmp_player, 8s)) << "the kicked player is still playing";
     EXPECT_FALSE(exits_within(flv_player, 1s)) << "the HTTP-FLV player ended too";
     const auto after = wait_for_stream(api, "apis", 5s, [](simdjson::dom::element stream) { return clients_of(stream) == 2; });
-    EXPECT_LT(after, 2s) << curl(api.api("/api/v1/streams"));
-    std::string gone = curl(api.api("/api/v1/clients/" + rtmp_player_id));
+    EXPECT_LT(after, 2s) << http_fetch(api.api("/api/v1/streams"));
+    std::string gone = http_fetch(api.api("/api/v1/clients/" + rtmp_player_id));
     EXPECT_NE(gone.find("\"code\":2049"), std::string::npos) << gone;
 }
 
@@ -248,7 +242,7 @@ TEST(HttpApi, ExporterServesPrometheusText) {
     ASSERT_TRUE(api.server.ready()) << api.server.process().err();
     Process publisher = publish_test_pattern(api.server.url("live/prom"), 8);
     wait_for_stream(api, "prom", 10s, [](simdjson::dom::element) { return true; });
-    std::string text = curl("http://127.0.0.1:" + std::to_string(api.metrics_port) + "/metrics");
+    std::string text = http_fetch("http://127.0.0.1:" + std::to_string(api.metrics_port) + "/metrics");
     ASSERT_FALSE(text.empty());
     // The text exposition format: comments, or `name{labels} value`, one sample per line.
     const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+|NaN|[+-]Inf$)");

@@ -16,13 +16,6 @@ namespace {
 // SRS's chunk stream ids.
 constexpr std::uint32_t kCsidOverConnection = 3;
 constexpr std::uint32_t kCsidOverStream = 5;
-constexpr std::uint32_t kCsidVideo = 6;
-constexpr std::uint32_t kCsidAudio = 7;
-constexpr std::uint32_t kCsidData = 8;
-
-std::uint32_t media_csid(MediaKind kind) {
-    return kind == MediaKind::audio ? kCsidAudio : kind == MediaKind::video ? kCsidVideo : kCsidData;
-}
 
 std::string_view strip_query(std::string_view text, std::string& query) {
     auto at = text.find('?');
@@ -113,33 +106,24 @@ core::Status RtmpServerSession::on_message(RtmpMessage&& msg) {
     }
     case message_type::amf0_command:
     case message_type::amf3_command: {
-        auto values = msg.type_id == message_type::amf0_command ? read_amf0_all(msg.payload.span())
-                                                                 : read_amf3_message(msg.payload.span());
+        auto values = read_command_message(msg);
         if (!values) {
             return core::fail(values.error());
         }
         return on_command(std::move(*values));
     }
+    case message_type::audio:
+    case message_type::video:
     case message_type::amf0_data:
-    case message_type::amf3_data: {
+    case message_type::amf3_data:
+    case message_type::aggregate:
         if (role_ != Role::publisher) {
             return {};
         }
-        auto values = msg.type_id == message_type::amf0_data ? read_amf0_all(msg.payload.span())
-                                                              : read_amf3_message(msg.payload.span());
-        if (!values) {
-            return core::fail(values.error());
-        }
-        return on_data(std::move(*values), msg.timestamp, msg.payload);
-    }
-    case message_type::audio:
-    case message_type::video:
-        if (role_ == Role::publisher) {
-            handler_.on_media(static_cast<MediaKind>(msg.type_id), msg.timestamp, std::move(msg.payload), false);
-        }
-        return {};
-    case message_type::aggregate:
-        return role_ == Role::publisher ? on_aggregate(msg) : core::Status{};
+        return read_media_message(std::move(msg), [this](MediaMessage&& media) {
+            handler_.on_media(media.kind, media.timestamp, std::move(media.payload), media.metadata);
+            return core::Status{};
+        });
     case message_type::amf0_shared_object:
     case message_type::amf3_shared_object:
         return {};  // SRS ignores shared objects too
@@ -190,6 +174,10 @@ core::Status RtmpServerSession::on_command(std::vector<Amf0Value>&& values) {
             request.flash_ver = *flash_ver;
         }
         request.object_encoding = object.get_number("objectEncoding").value_or(0);
+        // SRS keeps only an object there (its issue 186: some clients send a string).
+        if (values.size() > 3 && values[3].properties() != nullptr) {
+            request.args = std::move(values[3]);
+        }
         object_encoding_ = request.object_encoding;
         connect_transaction_ = transaction;
         connected_ = true;
@@ -257,55 +245,6 @@ core::Status RtmpServerSession::on_command(std::vector<Amf0Value>&& values) {
         return {};
     }
     // _result/_error answers, onBWDone, _checkbw and friends: nothing to do (SRS ignores them).
-    return {};
-}
-
-core::Status RtmpServerSession::on_data(std::vector<Amf0Value>&& values, std::uint32_t timestamp, const core::Buffer& raw) {
-    const std::string* first = values.empty() ? nullptr : values[0].as_string();
-    if (first != nullptr && *first == "@setDataFrame") {
-        // FMLE/ffmpeg send "@setDataFrame", "onMetaData", {...}: players get a plain onMetaData.
-        std::vector<Amf0Value> unwrapped(std::make_move_iterator(values.begin() + 1), std::make_move_iterator(values.end()));
-        auto bytes = encode_amf0(unwrapped);
-        handler_.on_media(MediaKind::data, timestamp, to_buffer(bytes), true);
-        return {};
-    }
-    handler_.on_media(MediaKind::data, timestamp, raw, first != nullptr && *first == "onMetaData");
-    return {};
-}
-
-core::Status RtmpServerSession::on_aggregate(const RtmpMessage& msg) {
-    // A sequence of FLV tags: type(1) size(3) timestamp(3) timestamp_ext(1) stream(3) body
-    // previous_tag_size(4). Timestamps are rebased on the aggregate message's own.
-    core::ByteReader reader(msg.payload.span());
-    bool first = true;
-    std::int64_t base = 0;
-    while (!reader.empty()) {
-        std::uint8_t type = 0;
-        std::uint8_t ts_ext = 0;
-        std::uint32_t size = 0;
-        std::uint32_t ts = 0;
-        std::uint32_t stream = 0;
-        std::span<const std::uint8_t> body;
-        if (!reader.read_u8(type) || !reader.read_u24(size) || !reader.read_u24(ts) || !reader.read_u8(ts_ext) ||
-            !reader.read_u24(stream) || !reader.read_bytes(size, body) || !reader.skip(4)) {
-            return core::fail(core::Errc::protocol, "rtmp: truncated aggregate message");
-        }
-        const std::int64_t tag_ts = std::int64_t(ts) | std::int64_t(ts_ext) << 24;
-        if (first) {
-            base = tag_ts;
-            first = false;
-        }
-        const auto timestamp = static_cast<std::uint32_t>(msg.timestamp + (tag_ts - base));
-        if (type == message_type::audio || type == message_type::video) {
-            handler_.on_media(static_cast<MediaKind>(type), timestamp, to_buffer(body), false);
-        } else if (type == message_type::amf0_data) {
-            auto values = read_amf0_all(body);
-            if (!values) {
-                return core::fail(values.error());
-            }
-            RINGCAST_TRY(on_data(std::move(*values), timestamp, to_buffer(body)));
-        }
-    }
     return {};
 }
 

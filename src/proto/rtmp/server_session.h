@@ -15,6 +15,7 @@
 #include "proto/rtmp/chunk_decoder.h"
 #include "proto/rtmp/chunk_encoder.h"
 #include "proto/rtmp/handshake.h"
+#include "proto/rtmp/media_message.h"
 #include "proto/rtmp/message.h"
 
 namespace ringcast::proto::rtmp {
@@ -29,6 +30,9 @@ struct ConnectRequest {
     std::string page_url;  // what SRS's API shows as pageUrl / swfUrl
     std::string swf_url;
     double object_encoding = 0;
+    /// The optional object after the command object (SRS's "args"): what an edge forwards to
+    /// its origin for token_traverse, and where a loop-protection list travels.
+    std::optional<Amf0Value> args;
 };
 
 /// A publish or play request.
@@ -40,9 +44,6 @@ struct StreamRequest {
     double duration = -1;
     bool reset = true;
 };
-
-/// The kind of media message a publisher sent (FLV tag types).
-enum class MediaKind : std::uint8_t { audio = 8, video = 9, data = 18 };
 
 class RtmpServerSession {
 public:
@@ -115,8 +116,6 @@ public:
 private:
     core::Status on_message(RtmpMessage&& msg);
     core::Status on_command(std::vector<Amf0Value>&& values);
-    core::Status on_data(std::vector<Amf0Value>&& values, std::uint32_t timestamp, const core::Buffer& raw);
-    core::Status on_aggregate(const RtmpMessage& msg);
     void send_command(std::uint32_t csid, std::uint32_t stream_id, std::string_view name, double transaction_id,
                       const Amf0Value& command_object, std::initializer_list<Amf0Value> args);
     void send_status(std::string_view level, std::string_view code, std::string_view description);

@@ -1,0 +1,236 @@
+#include "app/cluster.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace ringcast::app {
+
+namespace {
+
+constexpr std::uint64_t kHousekeepingMs = 500;
+
+}  // namespace
+
+ClusterManager::ClusterManager(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry,
+                               const Config& config, std::string server_id)
+    : reactor_(reactor), buffers_(buffers), registry_(registry), config_(config), server_id_(std::move(server_id)) {
+    housekeeping_timer_.bind<&ClusterManager::on_housekeeping>(this);
+}
+
+ClusterManager::~ClusterManager() { reactor_.cancel(housekeeping_timer_); }
+
+ClusterManager::StreamParts ClusterManager::split(const std::string& name) {
+    // "vhost/app/stream": the app may have several levels, the stream is the last one.
+    const std::size_t first = name.find('/');
+    const std::size_t last = name.rfind('/');
+    if (first == std::string::npos || last == first) {
+        return {name, "", ""};
+    }
+    return {name.substr(0, first), name.substr(first + 1, last - first - 1), name.substr(last + 1)};
+}
+
+const VhostConfig* ClusterManager::vhost_of(const std::string& vhost) const {
+    const VhostConfig* found = config_.find_vhost(vhost);
+    return found != nullptr ? found : config_.find_vhost("__defaultVhost__");
+}
+
+void ClusterManager::on_audience(const std::string& name, bool present) {
+    if (stopped_) {
+        return;
+    }
+    const StreamParts parts = split(name);
+    const VhostConfig* vhost = vhost_of(parts.vhost);
+    if (vhost == nullptr || !vhost->cluster.edge) {
+        return;
+    }
+    if (!present) {
+        if (pulls_.contains(name)) {
+            linger_deadline_ms_[name] = reactor_.now_ms() + kEdgeLingerMs;
+            if (!housekeeping_timer_.armed()) {
+                reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+            }
+        }
+        return;
+    }
+    linger_deadline_ms_.erase(name);
+    if (pulls_.contains(name)) {
+        return;
+    }
+    auto pull = std::make_unique<EdgePull>(reactor_, buffers_, registry_,
+                                           StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                           vhost->cluster, server_id_);
+    EdgePull& ref = *pull;
+    pulls_.emplace(name, std::move(pull));
+    RC_TRACE("edge {}: first player, pulling", name);
+    ref.start();
+}
+
+bool ClusterManager::hold_publish(const std::string& name) {
+    if (stopped_) {
+        return false;
+    }
+    const StreamParts parts = split(name);
+    const VhostConfig* vhost = vhost_of(parts.vhost);
+    if (vhost == nullptr || !vhost->cluster.edge) {
+        return false;
+    }
+    // SRS's edge: the publisher is answered once the origin has taken the stream.
+    Forwarder::EdgeEvents* events = this;  // a private base: converted here, not in make_unique
+    auto push = std::make_unique<Forwarder>(reactor_, buffers_, registry_,
+                                            StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                            vhost->cluster.origins, server_id_, next_feed_id_++, events,
+                                            vhost->cluster.vhost);
+    Forwarder& ref = *push;
+    retire_push(name);
+    pushes_.emplace(name, std::move(push));
+    RC_TRACE("edge {}: publisher waits for an origin to take the stream", name);
+    ref.start();
+    return true;
+}
+
+void ClusterManager::on_push_started(Forwarder& push) { registry_.release_publish(push.name(), true); }
+
+void ClusterManager::on_push_failed(Forwarder& push, bool was_started) {
+    const std::string name = push.name();  // the push may be retired below
+    if (was_started) {
+        registry_.revoke_publish(name);  // the publisher closes; its unpublish retires the push
+    } else {
+        retire_push(name);
+        registry_.release_publish(name, false);
+    }
+}
+
+void ClusterManager::retire_push(const std::string& name) {
+    auto it = pushes_.find(name);
+    if (it == pushes_.end()) {
+        return;
+    }
+    it->second->stop();
+    stopping_forwarders_.push_back(std::move(it->second));
+    pushes_.erase(it);
+    if (!housekeeping_timer_.armed()) {
+        reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+    }
+}
+
+void ClusterManager::on_publishing(const std::string& name, bool publishing) {
+    if (!publishing) {
+        retire_push(name);
+        auto it = forwarders_.find(name);
+        if (it == forwarders_.end()) {
+            return;
+        }
+        std::vector<std::unique_ptr<Forwarder>> ending = std::move(it->second);
+        forwarders_.erase(it);
+        for (auto& forwarder : ending) {
+            forwarder->stop();
+            stopping_forwarders_.push_back(std::move(forwarder));
+        }
+        if (!housekeeping_timer_.armed()) {
+            reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+        }
+        return;
+    }
+    if (stopped_ || forwarders_.contains(name)) {
+        return;
+    }
+    const StreamParts parts = split(name);
+    const VhostConfig* vhost = vhost_of(parts.vhost);
+    if (vhost == nullptr || !vhost->forward.enabled || vhost->forward.destinations.empty()) {
+        return;
+    }
+    auto& list = forwarders_[name];
+    for (const UpstreamTarget& destination : vhost->forward.destinations) {
+        list.push_back(std::make_unique<Forwarder>(reactor_, buffers_, registry_,
+                                                   StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                                   std::vector<UpstreamTarget>{destination}, server_id_,
+                                                   next_feed_id_++));
+    }
+    for (auto& forwarder : list) {
+        forwarder->start();
+    }
+}
+
+void ClusterManager::on_housekeeping() {
+    const std::uint64_t now = reactor_.now_ms();
+    for (auto it = linger_deadline_ms_.begin(); it != linger_deadline_ms_.end();) {
+        if (it->second > now) {
+            ++it;
+            continue;
+        }
+        auto pull = pulls_.find(it->first);
+        if (pull != pulls_.end()) {
+            RC_TRACE("edge {}: no players for {} ms, stop pulling", it->first, kEdgeLingerMs);
+            std::unique_ptr<EdgePull> ending = std::move(pull->second);
+            pulls_.erase(pull);
+            ending->stop();
+            stopping_pulls_.push_back(std::move(ending));
+        }
+        it = linger_deadline_ms_.erase(it);
+    }
+    std::erase_if(stopping_pulls_, [](const std::unique_ptr<EdgePull>& pull) { return pull->idle(); });
+    std::erase_if(stopping_forwarders_, [](const std::unique_ptr<Forwarder>& forwarder) { return forwarder->idle(); });
+    std::erase_if(orphan_checks_, [](const std::unique_ptr<TokenTraverse>& check) { return check->idle(); });
+    if (!linger_deadline_ms_.empty() || !stopping_pulls_.empty() || !stopping_forwarders_.empty() ||
+        !orphan_checks_.empty()) {
+        reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+    }
+}
+
+void ClusterManager::adopt(std::unique_ptr<TokenTraverse> check) {
+    orphan_checks_.push_back(std::move(check));
+    if (!housekeeping_timer_.armed()) {
+        reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+    }
+}
+
+void ClusterManager::stop_all() {
+    stopped_ = true;
+    linger_deadline_ms_.clear();
+    for (auto& [name, pull] : pulls_) {
+        pull->stop();
+        stopping_pulls_.push_back(std::move(pull));
+    }
+    pulls_.clear();
+    for (auto& [name, list] : forwarders_) {
+        for (auto& forwarder : list) {
+            forwarder->stop();
+            stopping_forwarders_.push_back(std::move(forwarder));
+        }
+    }
+    forwarders_.clear();
+    for (auto& [name, push] : pushes_) {
+        push->stop();
+        stopping_forwarders_.push_back(std::move(push));
+    }
+    pushes_.clear();
+    if (!housekeeping_timer_.armed()) {
+        reactor_.arm(housekeeping_timer_, kHousekeepingMs);
+    }
+}
+
+bool ClusterManager::idle() const {
+    return pulls_.empty() && forwarders_.empty() && pushes_.empty() &&
+           std::all_of(stopping_pulls_.begin(), stopping_pulls_.end(), [](const auto& p) { return p->idle(); }) &&
+           std::all_of(stopping_forwarders_.begin(), stopping_forwarders_.end(), [](const auto& f) { return f->idle(); }) &&
+           std::all_of(orphan_checks_.begin(), orphan_checks_.end(), [](const auto& c) { return c->idle(); });
+}
+
+std::vector<UpstreamStatus> ClusterManager::upstreams_of(const std::string& name) const {
+    std::vector<UpstreamStatus> out;
+    if (auto pull = pulls_.find(name); pull != pulls_.end()) {
+        out.push_back(pull->second->status());
+    }
+    if (auto push = pushes_.find(name); push != pushes_.end()) {
+        out.push_back(push->second->status());
+    }
+    if (auto list = forwarders_.find(name); list != forwarders_.end()) {
+        for (const auto& forwarder : list->second) {
+            out.push_back(forwarder->status());
+        }
+    }
+    return out;
+}
+
+}  // namespace ringcast::app
