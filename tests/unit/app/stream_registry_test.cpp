@@ -56,7 +56,25 @@ struct Player final : media::FrameSink {
 
 struct Publisher final : PublishHandle {
     std::optional<bool> result;
+    bool revoked = false;
     void on_publish_result(bool accepted) override { result = accepted; }
+    void on_publish_revoked() override { revoked = true; }
+};
+
+/// What the cluster logic hears from the owner; holds publishes when asked to (an edge).
+struct Observer final : StreamObserver {
+    std::vector<std::string> events;
+    bool hold = false;
+    void on_audience(const std::string& name, bool present) override {
+        events.push_back((present ? "audience+ " : "audience- ") + name);
+    }
+    void on_publishing(const std::string& name, bool publishing) override {
+        events.push_back((publishing ? "publishing+ " : "publishing- ") + name);
+    }
+    bool hold_publish(const std::string& name) override {
+        events.push_back("hold? " + name);
+        return hold;
+    }
 };
 
 class TestShard final : public MeshEndpoint::Receiver {
@@ -275,6 +293,107 @@ TEST_F(StreamRegistryTest, AtcAutoPassesTimestampsThroughWhileTheMetadataAsks) {
     EXPECT_LT(player.timestamps[4], 90000u);
     s0.registry->stop_play(name, player);
     s0.registry->unpublish(publisher);
+}
+
+}  // namespace
+}  // namespace ringcast::app
+
+namespace ringcast::app {
+namespace {
+
+TEST_F(StreamRegistryTest, OwnerTellsTheObserverWhenTheAudienceComesAndGoes) {
+    const std::string name = name_owned_by(1);
+    Observer observer;
+    s1.registry->set_observer(&observer);
+    Player remote1, remote2, local;
+    s0.registry->play(name, remote1);  // a mirror shard subscribes: the owner's audience
+    s0.registry->play(name, remote2);
+    settle();
+    s1.registry->play(name, local);
+    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name}));
+    s1.registry->stop_play(name, local);
+    s0.registry->stop_play(name, remote1);
+    settle();
+    EXPECT_EQ(observer.events.size(), 1u) << "players remain on the mirror";
+    s0.registry->stop_play(name, remote2);
+    settle();
+    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name, "audience- " + name}));
+    // A forwarder's sink is not audience.
+    Player forwarder;
+    s1.registry->attach_sink(name, forwarder);
+    EXPECT_EQ(observer.events.size(), 2u);
+    s1.registry->detach_sink(name, forwarder);
+    EXPECT_EQ(s1.registry->stream_count(), 0u);
+    s1.registry->set_observer(nullptr);
+}
+
+TEST_F(StreamRegistryTest, HeldPublishIsAnsweredByReleaseAndCanBeRevoked) {
+    const std::string name = name_owned_by(1);
+    Observer observer;
+    observer.hold = true;
+    s1.registry->set_observer(&observer);
+    Publisher publisher;  // on the other shard: the answer travels back over the mesh
+    s0.registry->request_publish(name, publisher);
+    settle();
+    EXPECT_FALSE(publisher.result.has_value()) << "held until the origin took the stream";
+    Publisher second;
+    s1.registry->request_publish(name, second);
+    EXPECT_EQ(second.result, std::optional<bool>(false)) << "the held publisher has the stream";
+    s1.registry->release_publish(name, true);
+    settle();
+    ASSERT_EQ(publisher.result, std::optional<bool>(true));
+    EXPECT_EQ(observer.events.back(), "publishing+ " + name);
+    Player player;
+    s1.registry->play(name, player);
+    s0.registry->publish_frame(publisher, key(0));
+    settle();
+    EXPECT_EQ(player.timestamps.size(), 1u);
+    s1.registry->revoke_publish(name);
+    settle();
+    EXPECT_TRUE(publisher.revoked);
+    s0.registry->unpublish(publisher);
+    settle();
+    EXPECT_EQ(observer.events.back(), "publishing- " + name);
+    s1.registry->stop_play(name, player);
+    s1.registry->set_observer(nullptr);
+}
+
+TEST_F(StreamRegistryTest, RefusedHeldPublishFreesTheStreamForTheNext) {
+    const std::string name = name_owned_by(0);
+    Observer observer;
+    observer.hold = true;
+    s0.registry->set_observer(&observer);
+    Publisher local;  // on the owner shard: answered directly
+    s0.registry->request_publish(name, local);
+    EXPECT_FALSE(local.result.has_value());
+    s0.registry->release_publish(name, false);
+    EXPECT_EQ(local.result, std::optional<bool>(false));
+    EXPECT_EQ(s0.registry->stream_count(), 0u);
+    observer.hold = false;
+    Publisher next;
+    s0.registry->request_publish(name, next);
+    EXPECT_EQ(next.result, std::optional<bool>(true));
+    s0.registry->unpublish(next);
+    s0.registry->set_observer(nullptr);
+}
+
+struct UpstreamPull final : PublishHandle {
+    std::optional<bool> result;
+    void on_publish_result(bool accepted) override { result = accepted; }
+    [[nodiscard]] bool pulls_from_upstream() const override { return true; }
+};
+
+TEST_F(StreamRegistryTest, AnEdgePullIsNeverHeld) {
+    const std::string name = name_owned_by(0);
+    Observer observer;
+    observer.hold = true;
+    s0.registry->set_observer(&observer);
+    UpstreamPull pull;
+    s0.registry->request_publish(name, pull);
+    EXPECT_EQ(pull.result, std::optional<bool>(true));
+    EXPECT_EQ(observer.events, (std::vector<std::string>{"publishing+ " + name}));
+    s0.registry->unpublish(pull);
+    s0.registry->set_observer(nullptr);
 }
 
 }  // namespace
