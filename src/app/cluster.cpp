@@ -117,6 +117,7 @@ void ClusterManager::retire_push(const std::string& name) {
 void ClusterManager::on_publishing(const std::string& name, bool publishing) {
     if (!publishing) {
         retire_push(name);
+        restart_pull_after_publisher(name);
         auto it = forwarders_.find(name);
         if (it == forwarders_.end()) {
             return;
@@ -149,6 +150,23 @@ void ClusterManager::on_publishing(const std::string& name, bool publishing) {
     }
     for (auto& forwarder : list) {
         forwarder->start();
+    }
+}
+
+void ClusterManager::restart_pull_after_publisher(const std::string& name) {
+    // Players that came while an encoder published to this edge keep watching when it leaves:
+    // the stream comes from the origin again.
+    auto it = pulls_.find(name);
+    if (stopped_ || it == pulls_.end() || !it->second->found_publisher()) {
+        return;
+    }
+    std::unique_ptr<EdgePull> old = std::move(it->second);
+    pulls_.erase(it);
+    old->stop();
+    stopping_pulls_.push_back(std::move(old));
+    const bool audience_left = linger_deadline_ms_.erase(name) > 0;
+    if (!audience_left) {
+        on_audience(name, true);
     }
 }
 

@@ -57,6 +57,7 @@ private:
     void on_push_started(Forwarder& push) override;
     void on_push_failed(Forwarder& push, bool was_started) override;
     void retire_push(const std::string& name);
+    void restart_pull_after_publisher(const std::string& name);
 
     uring::Reactor& reactor_;
     uring::ProvidedBufRing* buffers_;

@@ -50,6 +50,7 @@ void EdgePull::on_publish_result(bool accepted) {
     if (!accepted) {
         // A publisher on this edge has the stream (an edge push): its players are fed by it.
         RC_TRACE("edge {}: stream has a publisher here, not pulling", source_.name);
+        found_publisher_ = true;
         set_state("stopped");
         return;
     }

@@ -34,6 +34,8 @@ public:
     /// Gives the stream back and closes the upstream; idle() once it is closed.
     void stop();
     [[nodiscard]] bool idle() const;
+    /// The stream had a publisher here (an edge push), so this pull never started.
+    [[nodiscard]] bool found_publisher() const { return found_publisher_; }
     [[nodiscard]] const std::string& name() const { return source_.name; }
     [[nodiscard]] UpstreamStatus status() const;
 
@@ -65,6 +67,7 @@ private:
     std::size_t failures_in_row_ = 0;
     std::uint64_t connections_ = 0;
     bool published_ = false;
+    bool found_publisher_ = false;
     bool stopped_ = false;
     UpstreamStatus status_;
 };
