@@ -671,6 +671,27 @@ TEST(Cluster, TokenTraverseRefusesWhatTheOriginRefuses) {
     EXPECT_TRUE(accepted.h264_and_aac()) << accepted.output << "\n" << edge.logs() << "\n" << origin.logs();
 }
 
+// Edges of edges (SRS's edge of an edge): the far edge pulls from the near one, which pulls
+// from the origin; an HTTP-FLV player on the far edge starts the whole chain.
+TEST(Cluster, EdgeOfAnEdgeServesHttpFlv) {
+    RtmpServer origin({.http_api = true});
+    ASSERT_TRUE(origin.ready()) << origin.logs();
+    RtmpServer near_edge(edge_vhost("__defaultVhost__", {origin.port()}));
+    ASSERT_TRUE(near_edge.ready()) << near_edge.logs();
+    const std::uint16_t http_port = free_tcp_port();
+    RtmpServer far_edge("http_server {\n    enabled on;\n    listen " + std::to_string(http_port) +
+                        ";\n}\nvhost __defaultVhost__ {\n    cluster {\n        mode remote;\n        origin " +
+                        target_of(near_edge.port()) +
+                        ";\n    }\n    http_remux {\n        enabled on;\n        mount [vhost]/[app]/[stream].flv;\n    }\n}\n");
+    ASSERT_TRUE(far_edge.ready()) << far_edge.logs();
+    Process publisher = publish_test_pattern(origin.url("live/chain"), 40, kBitrate);
+
+    Probe probed = probe_until_av("http://127.0.0.1:" + std::to_string(http_port) + "/live/chain.flv", 20s);
+    EXPECT_TRUE(probed.h264_and_aac()) << probed.output << "\n" << far_edge.logs() << "\n" << near_edge.logs();
+    std::map<std::string, int> types = client_types(origin);
+    EXPECT_EQ(types["rtmp-play"], 1) << "the near edge is the origin's one player";
+}
+
 // ---- 6. loop protection --------------------------------------------------------------------
 
 TEST(Cluster, EdgeWhoseOriginIsItselfDoesNotLoop) {
