@@ -165,7 +165,7 @@ void HlsPlayer::on_connected() {
 }
 
 void HlsPlayer::send_request() {
-    response_ = HttpResponseReader{};
+    response_ = proto::http::HttpResponseReader{};
     response_bytes_ = false;
     ignore_body_ = false;
     if (request_ == Request::playlist) {
@@ -233,7 +233,7 @@ void HlsPlayer::on_closed(core::Error reason) {
     closed_by_peer(reason);
 }
 
-core::Status HlsPlayer::on_head(const HttpResponseHead& head) {
+core::Status HlsPlayer::on_head(const proto::http::ParsedResponseHead& head) {
     if (head.status == 404 && request_ == Request::playlist && !have_playlist_ &&
         core::monotonic_ns() - first_request_ns_ < static_cast<std::int64_t>(kPlaylistWaitMs) * 1'000'000) {
         ignore_body_ = true;

@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "load/http_response.h"
+#include "proto/http/response_reader.h"
 #include "load/player.h"
 #include "uring/tcp_client.h"
 #include "load/ts_reader.h"
@@ -62,7 +62,9 @@ bool parse_hls_playlist(std::string_view text, HlsPlaylistView& out, std::string
 /// path only (the player talks to the one server it was given).
 std::string resolve_hls_uri(std::string_view playlist_target, std::string_view uri);
 
-class HlsPlayer final : public Player, private uring::TcpClient::Handler, private HttpResponseReader::Sink,
+class HlsPlayer final : public Player,
+                        private uring::TcpClient::Handler,
+                        private proto::http::HttpResponseReader::Sink,
                         private TsReader::Sink {
 public:
     static constexpr std::size_t kPlaylistBytesMax = 64 * 1024;
@@ -90,7 +92,7 @@ private:
     void on_data(std::span<const std::uint8_t> bytes) override;
     void on_closed(core::Error reason) override;
 
-    core::Status on_head(const HttpResponseHead& head) override;
+    core::Status on_head(const proto::http::ParsedResponseHead& head) override;
     core::Status on_body(std::span<const std::uint8_t> bytes) override;
 
     void on_ts_video(std::uint32_t dts_ms, bool keyframe, std::optional<std::uint64_t> stamp_ns) override;
@@ -105,7 +107,7 @@ private:
 
     const HttpUrl& url_;
     std::unique_ptr<uring::TcpClient> tcp_;  // replaced on reconnect, from the timer, never inside its own callback
-    HttpResponseReader response_;
+    proto::http::HttpResponseReader response_;
     TsReader ts_;
     uring::Timer timer_;  // the next playlist reload, a 404 retry or a reconnect
 

@@ -46,7 +46,7 @@ void HttpFlvPlayer::on_closed(core::Error reason) {
     closed_by_peer(reason);
 }
 
-core::Status HttpFlvPlayer::on_head(const HttpResponseHead& head) {
+core::Status HttpFlvPlayer::on_head(const proto::http::ParsedResponseHead& head) {
     if (head.status != 200) {
         fail("HTTP status " + std::to_string(head.status));
         return core::fail(core::Errc::protocol, "http response: status not 200");  // stops the feed

@@ -8,14 +8,16 @@
 
 #include <cstdint>
 
-#include "load/http_response.h"
+#include "proto/http/response_reader.h"
 #include "load/player.h"
 #include "uring/tcp_client.h"
 #include "media/flv.h"
 
 namespace ringcast::load {
 
-class HttpFlvPlayer final : public Player, private uring::TcpClient::Handler, private HttpResponseReader::Sink {
+class HttpFlvPlayer final : public Player,
+                            private uring::TcpClient::Handler,
+                            private proto::http::HttpResponseReader::Sink {
 public:
     /// context.http_url is set.
     HttpFlvPlayer(PlayerContext& context, std::uint32_t index);
@@ -31,12 +33,12 @@ private:
     void on_data(std::span<const std::uint8_t> bytes) override;
     void on_closed(core::Error reason) override;
 
-    core::Status on_head(const HttpResponseHead& head) override;
+    core::Status on_head(const proto::http::ParsedResponseHead& head) override;
     core::Status on_body(std::span<const std::uint8_t> bytes) override;
 
     const HttpUrl& url_;
     uring::TcpClient tcp_;
-    HttpResponseReader response_;
+    proto::http::HttpResponseReader response_;
     media::FlvTagReader flv_;
 };
 

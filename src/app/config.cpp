@@ -565,8 +565,21 @@ ForwardConfig forward_section(const ConfDirective& d, std::vector<std::string>& 
     }
     if (const ConfDirective* c = first_of(d, "backend", warnings)) {
         forward.backend = string_value(*c);
-        warnings.push_back(c->where() + ": forward backend (the on_forward hook) is not called by ringcast yet; "
-                                        "only the destinations are used");
+        HookUrl url;
+        if (forward.backend.starts_with("https://")) {
+            // Valid for SRS, so not an error; ringcast has no TLS client.
+            warnings.push_back(c->where() + ": https backends are not supported; the on_forward hook is not called");
+        } else if (!parse_hook_url(forward.backend, url)) {
+            fail_value(*c, "an http://HOST[:PORT]/path URL");
+        } else {
+            UpstreamTarget resolved;
+            resolved.host = url.host;
+            resolve_upstream(*c, resolved, warnings);
+            if (!resolved.address.empty()) {
+                url.address = resolved.address;
+                forward.backend_url = std::move(url);
+            }
+        }
     }
     return forward;
 }
@@ -789,6 +802,33 @@ bool parse_upstream_target(std::string_view text, bool with_stream, UpstreamTarg
         return false;
     }
     out = std::move(target);
+    return true;
+}
+
+bool parse_hook_url(std::string_view text, HookUrl& out) {
+    if (!text.starts_with("http://")) {
+        return false;
+    }
+    text.remove_prefix(7);
+    const std::size_t slash = text.find('/');
+    const std::string_view authority = text.substr(0, slash);
+    const std::string_view path = slash == std::string_view::npos ? std::string_view("/") : text.substr(slash);
+    // Userinfo is refused rather than sent: a credential in a config line is a mistake.
+    if (authority.empty() || authority.find('@') != std::string_view::npos ||
+        path.find_first_of(" \t\r\n") != std::string_view::npos) {
+        return false;
+    }
+    UpstreamTarget target;
+    if (!parse_upstream_target(authority, false, target)) {
+        return false;
+    }
+    const bool has_port = authority.front() == '[' ? authority.find("]:") != std::string_view::npos
+                                                   : authority.find(':') != std::string_view::npos;
+    HookUrl url;
+    url.host = std::move(target.host);
+    url.port = has_port ? target.port : 80;
+    url.path = std::string(path);
+    out = std::move(url);
     return true;
 }
 

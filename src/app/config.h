@@ -117,11 +117,24 @@ struct ClusterConfig {
     bool debug_srs_upnode = true;
 };
 
+/// An HTTP hook URL, `http://HOST[:PORT][/path]`, split and resolved when the config is loaded
+/// (a shard never blocks on DNS).
+struct HookUrl {
+    std::string host;  // as written (a name or an IP literal, without brackets)
+    std::uint16_t port = 80;
+    std::string address;  // the IP the host resolved to when the config was loaded; empty: unresolved
+    std::string path = "/";  // path and query, as written
+
+    bool operator==(const HookUrl&) const = default;
+};
+
 /// `vhost { forward { ... } }`: push every stream published here to other servers.
 struct ForwardConfig {
     bool enabled = false;
     std::vector<UpstreamTarget> destinations;
-    std::string backend;  // SRS's dynamic forward hook (an HTTP URL); not called yet
+    std::string backend;  // SRS's dynamic forward hook (on_forward), as written
+    /// `backend` parsed; unset when absent or not callable (https, unresolved host: warned).
+    std::optional<HookUrl> backend_url;
 };
 
 /// `vhost NAME { ... }`.
@@ -222,6 +235,10 @@ bool parse_listen_endpoint(std::string_view text, ListenEndpoint& out);
 /// Parses an origin or forward destination (see UpstreamTarget), without resolving the host;
 /// false when invalid. `with_stream` allows the /app/stream suffix and rtmp:// URLs.
 bool parse_upstream_target(std::string_view text, bool with_stream, UpstreamTarget& out);
+
+/// Parses `http://HOST[:PORT][/path]` (port 80 by default, path "/" when absent), without
+/// resolving the host; false when invalid or not http.
+bool parse_hook_url(std::string_view text, HookUrl& out);
 
 /// Online CPUs, clamped to 1..256: the default of `workers`.
 int default_workers();

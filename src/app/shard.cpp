@@ -78,7 +78,8 @@ core::Status Shard::start() {
     registry_ = std::make_unique<StreamRegistry>(id_, mesh_.shard_count(), *mesh_endpoint_,
                                                  [this](std::string_view vhost) { return stream_settings(vhost); });
     registry_->enable_hls(*reactor_);  // HLS files go through this shard's ring
-    cluster_ = std::make_unique<ClusterManager>(*reactor_, recv_buffers_.get(), *registry_, config_, shared_.service_id);
+    cluster_ = std::make_unique<ClusterManager>(*reactor_, recv_buffers_.get(), *registry_, config_, shared_.service_id,
+                                                shared_.server_id);
     registry_->set_observer(cluster_.get());
     api_ = std::make_unique<ApiService>(*this);
     traffic_timer_.bind<&Shard::on_traffic_timer>(this);

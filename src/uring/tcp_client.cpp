@@ -28,7 +28,8 @@ void TcpClient::start(const SocketAddress& address, bool no_delay) {
     tune_stream_socket(fd_, no_delay);
     state_ = State::connecting;
     io_uring_sqe* sqe = reactor_.ring().get_sqe();
-    io_uring_prep_connect(sqe, fd_, address.get(), address.length);
+    address_ = address;
+    io_uring_prep_connect(sqe, fd_, address_.get(), address_.length);
     set_completion(sqe, connect_);
 }
 

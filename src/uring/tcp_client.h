@@ -66,6 +66,7 @@ private:
     Handler& handler_;
     TcpStream stream_;
     Completion connect_;
+    SocketAddress address_;  // the connect SQE points at it until the kernel has read it
     int fd_ = -1;
     State state_ = State::idle;
     core::Error close_reason_{};

@@ -556,11 +556,46 @@ TEST(ConfigForward, DestinationsWithAndWithoutStream) {
     EXPECT_EQ(forward.destinations[2].stream, "c");
 }
 
-TEST(ConfigForward, BackendWarnsThatItIsNotCalled) {
+TEST(ConfigForward, BackendUrlIsSplitAndResolved) {
     LoadedConfig loaded = load("vhost v {\n forward {\n  enabled on;\n  backend http://127.0.0.1:8085/api/v1/forward;\n }\n}\n");
-    EXPECT_EQ(loaded.config.vhosts.at(0).forward.backend, "http://127.0.0.1:8085/api/v1/forward");
-    ASSERT_EQ(loaded.warnings.size(), 1u);
-    EXPECT_NE(loaded.warnings[0].find("not called"), std::string::npos);
+    const ForwardConfig& forward = loaded.config.vhosts.at(0).forward;
+    EXPECT_EQ(forward.backend, "http://127.0.0.1:8085/api/v1/forward");
+    ASSERT_TRUE(forward.backend_url.has_value());
+    EXPECT_EQ(forward.backend_url->host, "127.0.0.1");
+    EXPECT_EQ(forward.backend_url->port, 8085);
+    EXPECT_EQ(forward.backend_url->address, "127.0.0.1");
+    EXPECT_EQ(forward.backend_url->path, "/api/v1/forward");
+    EXPECT_TRUE(loaded.warnings.empty());
+}
+
+TEST(ConfigForward, BackendUrlForms) {
+    HookUrl url;
+    ASSERT_TRUE(parse_hook_url("http://hooks.test", url));
+    EXPECT_EQ(url.host, "hooks.test");
+    EXPECT_EQ(url.port, 80);
+    EXPECT_EQ(url.path, "/");
+    ASSERT_TRUE(parse_hook_url("http://[::1]:8085/a?b=c", url));
+    EXPECT_EQ(url.host, "::1");
+    EXPECT_EQ(url.port, 8085);
+    EXPECT_EQ(url.path, "/a?b=c");
+    ASSERT_TRUE(parse_hook_url("http://[::1]/x", url));
+    EXPECT_EQ(url.port, 80);
+    for (const char* bad : {"", "127.0.0.1:8085/api", "ftp://h/x", "http://", "http:///x", "http://h:/x", "http://h:99999/x",
+                            "http://u:p@h/x", "http://[::1/x", "http://h/a b"}) {
+        EXPECT_FALSE(parse_hook_url(bad, url)) << bad;
+    }
+}
+
+TEST(ConfigForward, BadBackendIsAnErrorHttpsAndUnresolvableAreWarnings) {
+    EXPECT_THROW(load("vhost v {\n forward {\n  backend 127.0.0.1:8085/api;\n }\n}\n"), core::ConfigError);
+    LoadedConfig https = load("vhost v {\n forward {\n  backend https://127.0.0.1:8085/api;\n }\n}\n");
+    EXPECT_FALSE(https.config.vhosts.at(0).forward.backend_url.has_value());
+    ASSERT_EQ(https.warnings.size(), 1u);
+    EXPECT_NE(https.warnings[0].find("https"), std::string::npos);
+    LoadedConfig unresolved = load("vhost v {\n forward {\n  backend http://no-such-host.invalid/api;\n }\n}\n");
+    EXPECT_FALSE(unresolved.config.vhosts.at(0).forward.backend_url.has_value());
+    ASSERT_EQ(unresolved.warnings.size(), 1u);
+    EXPECT_NE(unresolved.warnings[0].find("cannot resolve"), std::string::npos);
 }
 
 TEST(ConfigCluster, UnresolvableOriginIsAWarningNotAnError) {

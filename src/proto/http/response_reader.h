@@ -1,13 +1,14 @@
 #pragma once
 // The response side of one HTTP/1.x request, sans-I/O: bytes in any split, the head and the
-// body (de-chunked) out through a Sink. For the load client's HTTP-FLV players, which send one
-// GET per connection and read a live body until the run ends.
+// body (de-chunked) out through a Sink. For clients that send one request per connection: the
+// load tool's HTTP-FLV and HLS players (a GET, then a live body until the run ends) and the
+// server's HTTP hooks (a POST, then a small answer).
 //
 // Body framing (RFC 9112 6.3): none for 1xx, 204 and 304; chunked when Transfer-Encoding's last
 // coding is "chunked"; another Transfer-Encoding, or none and no Content-Length, means the body
 // runs to the close; else Content-Length. Chunk extensions and trailers are read and dropped.
-// Interim 1xx responses are not skipped: a player sends no Expect, so a server has no reason to
-// send one, and the player wants 200 anyway.
+// Interim 1xx responses are not skipped: these clients send no Expect, so a server has no reason
+// to send one, and they want a final status anyway.
 //
 // Never trusts the input: the head and every chunk-size line are bounded, sizes are checked for
 // overflow, a header line may not be folded, bytes past the end of a framed body are an error.
@@ -19,12 +20,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
-namespace ringcast::load {
+namespace ringcast::proto::http {
 
-struct HttpResponseHead {
+struct ParsedResponseHead {
     int version_minor = 1;  // HTTP/1.x
     int status = 0;
     bool chunked = false;
@@ -33,7 +35,7 @@ struct HttpResponseHead {
     std::string content_type;  // as sent, empty if absent
 };
 
-struct HttpResponseLimits {
+struct ResponseReaderLimits {
     std::size_t head_bytes_max = 16 * 1024;  // status line + headers (and trailers)
     std::size_t chunk_line_max = 1024;       // a chunk-size line, extensions included
 };
@@ -44,12 +46,12 @@ public:
     public:
         virtual ~Sink() = default;
         /// The status line and headers are in. An error stops the feed and is returned.
-        virtual core::Status on_head(const HttpResponseHead& head) = 0;
+        virtual core::Status on_head(const ParsedResponseHead& head) = 0;
         /// Body bytes (de-chunked), valid for the call only. An error stops the feed.
         virtual core::Status on_body(std::span<const std::uint8_t> bytes) = 0;
     };
 
-    explicit HttpResponseReader(HttpResponseLimits limits = {}) : limits_(limits) {}
+    explicit HttpResponseReader(ResponseReaderLimits limits = {}) : limits_(limits) {}
 
     /// Consumes all of `bytes`. An error (Errc::protocol, Errc::too_large, or the sink's) leaves
     /// the reader failed: every later feed() returns the same error.
@@ -62,7 +64,7 @@ public:
     [[nodiscard]] bool head_done() const { return state_ != State::head; }
     [[nodiscard]] bool body_done() const { return state_ == State::done; }
     [[nodiscard]] bool failed() const { return failed_; }
-    [[nodiscard]] const HttpResponseHead& head() const { return head_; }
+    [[nodiscard]] const ParsedResponseHead& head() const { return head_; }
     [[nodiscard]] std::uint64_t body_bytes() const { return body_bytes_; }
 
 private:
@@ -88,9 +90,9 @@ private:
     core::Status body(std::span<const std::uint8_t> bytes, Sink& sink);
     core::Status fail(core::Error error);
 
-    HttpResponseLimits limits_;
+    ResponseReaderLimits limits_;
     State state_ = State::head;
-    HttpResponseHead head_;
+    ParsedResponseHead head_;
     std::string line_;
     std::size_t head_bytes_ = 0;  // head (then trailer) bytes seen, against head_bytes_max
     bool status_line_done_ = false;
@@ -101,4 +103,4 @@ private:
     core::Error error_{};
 };
 
-}  // namespace ringcast::load
+}  // namespace ringcast::proto::http

@@ -1,11 +1,11 @@
-#include "load/http_response.h"
+#include "proto/http/response_reader.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
 
-namespace ringcast::load {
+namespace ringcast::proto::http {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -302,4 +302,4 @@ core::Status HttpResponseReader::finish() const {
     return {};
 }
 
-}  // namespace ringcast::load
+}  // namespace ringcast::proto::http
