@@ -141,7 +141,7 @@ const VhostConfig* ClusterManager::vhost_of(const std::string& vhost) const {
     return found != nullptr ? found : config_.find_vhost("__defaultVhost__");
 }
 
-void ClusterManager::on_audience(const std::string& name, bool present) {
+void ClusterManager::on_audience(const std::string& name, bool present, const std::string& param) {
     if (stopped_) {
         return;
     }
@@ -165,7 +165,7 @@ void ClusterManager::on_audience(const std::string& name, bool present) {
     }
     auto pull = std::make_unique<EdgePull>(reactor_, buffers_, registry_,
                                            StreamSource{name, parts.vhost, parts.app, parts.stream},
-                                           vhost->cluster, server_id_);
+                                           vhost->cluster, server_id_, param);
     EdgePull& ref = *pull;
     pulls_.emplace(name, std::move(pull));
     RC_TRACE("edge {}: first player, pulling", name);
@@ -353,7 +353,7 @@ void ClusterManager::restart_pull_after_publisher(const std::string& name) {
     stopping_pulls_.push_back(std::move(old));
     const bool audience_left = linger_deadline_ms_.erase(name) > 0;
     if (!audience_left) {
-        on_audience(name, true);
+        on_audience(name, true, {});
     }
 }
 

@@ -59,7 +59,7 @@ public:
     ClusterManager(const ClusterManager&) = delete;
     ClusterManager& operator=(const ClusterManager&) = delete;
 
-    void on_audience(const std::string& name, bool present) override;
+    void on_audience(const std::string& name, bool present, const std::string& param) override;
     void on_publishing(const std::string& name, bool publishing) override;
     bool hold_publish(const std::string& name) override;
 

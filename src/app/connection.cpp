@@ -262,9 +262,9 @@ void Connection::on_play(const proto::rtmp::StreamRequest& request) {
         int on = 1;
         ::setsockopt(stream_.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
-    RC_TRACE("play {}", name_);
+    RC_TRACE("play {}{}", name_, request.param);
     session_.accept_play();
-    shard_.streams().play(name_, *this);
+    shard_.streams().play(name_, *this, media::HttpRemuxFormat::flv, request.param);
 }
 
 void Connection::on_frame(const media::MediaFrame& frame) {

@@ -18,13 +18,14 @@ constexpr std::uint64_t kRetryPauseMaxMs = 3000;
 }  // namespace
 
 EdgePull::EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamSource source,
-                   const ClusterConfig& cluster, std::string server_id)
+                   const ClusterConfig& cluster, std::string server_id, std::string param)
     : reactor_(reactor),
       buffers_(buffers),
       registry_(registry),
       source_(std::move(source)),
       origin_vhost_(cluster.vhost.empty() ? source_.vhost : cluster.vhost),
-      server_id_(std::move(server_id)) {
+      server_id_(std::move(server_id)),
+      param_(std::move(param)) {
     for (const UpstreamTarget& origin : cluster.origins) {
         if (!origin.address.empty()) {
             origins_.push_back(origin);
@@ -76,7 +77,7 @@ void EdgePull::connect_next() {
     request.port = origin.port;
     request.vhost = origin_vhost_;
     request.app = source_.app;
-    request.stream = source_.stream;
+    request.stream = source_.stream + param_;
     request.server_id = server_id_;
     if (connections_++ > 0) {
         ++status_.reconnects;

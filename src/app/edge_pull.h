@@ -25,7 +25,7 @@ using UpstreamStatus = api::UpstreamSnapshot;
 class EdgePull final : public PublishHandle, private UpstreamLink::Listener {
 public:
     EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamSource source,
-             const ClusterConfig& cluster, std::string server_id);
+             const ClusterConfig& cluster, std::string server_id, std::string param = {});
     ~EdgePull() override;
     EdgePull(const EdgePull&) = delete;
     EdgePull& operator=(const EdgePull&) = delete;
@@ -61,6 +61,7 @@ private:
     std::vector<UpstreamTarget> origins_;  // the resolved ones
     std::string origin_vhost_;
     std::string server_id_;
+    std::string param_;  // the first player's "?...", sent with the stream name
     UpstreamLinks links_;
     uring::Timer retry_timer_;
     std::size_t next_origin_ = 0;

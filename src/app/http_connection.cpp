@@ -704,7 +704,10 @@ void HttpConnection::start_stream(const proto::http::HttpRequest& request, HttpR
     ::setsockopt(stream_.fd(), SOL_SOCKET, SO_SNDBUF, &sndbuf_bytes, sizeof sndbuf_bytes);
     shard_.reactor().cancel(idle_timer_);
     RC_TRACE("play {} over HTTP ({}, {})", stream_key_, http_remux_content_type(format_), request.target);
-    shard_.streams().play(stream_key_, *this, format_);
+    const std::size_t query = request.target.find('?');
+    const std::string_view param =
+        query == std::string::npos ? std::string_view() : std::string_view(request.target).substr(query);
+    shard_.streams().play(stream_key_, *this, format_, param);
 }
 
 void HttpConnection::send_head(int status, std::string_view content_type, proto::http::BodyFraming framing,

@@ -51,6 +51,7 @@ struct Unpublish {
 struct Subscribe {
     StreamName name;
     bool subscribe = true;
+    std::string param;  // the first player's "?..." (an edge passes it to the origin, as SRS does)
 };
 /// Owner -> mirror shard: a frame (the startup cache first, on subscribe).
 struct MirrorFrame {

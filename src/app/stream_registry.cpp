@@ -70,6 +70,7 @@ struct StreamRegistry::LocalStream {
     std::unordered_map<std::size_t, std::unique_ptr<RemoteRelay>> relays;
     HlsStream* hls = nullptr;  // while publishing with HLS on; owned by hls_streams_
     bool audience = false;  // as last told to the observer
+    std::string audience_param;  // the "?..." of the player that brought the audience
     // Mirror side.
     bool subscribed = false;
     // Both sides.
@@ -465,15 +466,19 @@ void StreamRegistry::unpublish(PublishHandle& publisher) {
 
 // ---- playing ----
 
-void StreamRegistry::play(const std::string& name, media::FrameSink& player, media::HttpRemuxFormat format) {
+void StreamRegistry::play(const std::string& name, media::FrameSink& player, media::HttpRemuxFormat format,
+                          std::string_view param) {
     LocalStream& stream = stream_for(name);
+    if (stream.local_players == 0 && stream.relays.empty()) {
+        stream.audience_param = std::string(param);
+    }
     if (format != media::HttpRemuxFormat::flv) {
         enable_http_remux(stream, format);
     }
     ++stream.local_players;
     if (!stream.owner && !stream.subscribed) {
         stream.subscribed = true;
-        send(owner_of(name), Subscribe{stream.name, true});
+        send(owner_of(name), Subscribe{stream.name, true, std::string(param)});
     }
     stream.stream.attach(player);
     update_audience(stream);
@@ -498,7 +503,7 @@ void StreamRegistry::update_audience(LocalStream& stream) {
     if (present != stream.audience) {
         stream.audience = present;
         if (observer_ != nullptr) {
-            observer_->on_audience(*stream.name, present);
+            observer_->on_audience(*stream.name, present, stream.audience_param);
         }
     }
 }
@@ -513,7 +518,7 @@ void StreamRegistry::stop_play(const std::string& name, media::FrameSink& player
         --stream->local_players;
     }
     if (!stream->owner && stream->local_players == 0) {
-        send(owner_of(name), Subscribe{stream->name, false});
+        send(owner_of(name), Subscribe{stream->name, false, {}});
     }
     update_audience(*stream);
     maybe_forget(name);
@@ -535,6 +540,9 @@ void StreamRegistry::on_subscribe(std::size_t from, const Subscribe& message) {
         return;
     }
     LocalStream& stream = stream_for(*message.name);
+    if (stream.local_players == 0 && stream.relays.empty()) {
+        stream.audience_param = message.param;
+    }
     auto& relay = stream.relays[from];
     if (relay) {
         return;

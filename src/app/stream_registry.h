@@ -59,7 +59,8 @@ class StreamObserver {
 public:
     virtual ~StreamObserver() = default;
     /// The stream got its first player or mirror shard (true), or lost its last (false).
-    virtual void on_audience(const std::string& name, bool present) = 0;
+    /// `param` is the "?..." its first player asked with (an edge pulls with it, as SRS does).
+    virtual void on_audience(const std::string& name, bool present, const std::string& param) = 0;
     /// A publisher was granted the stream (true), or left (false).
     virtual void on_publishing(const std::string& name, bool publishing) = 0;
     /// A publisher asks for the stream: true holds the answer until release_publish() (an edge
@@ -102,8 +103,9 @@ public:
     /// stream's frames in that format from now on (MediaFrame::http_remux_chunk), for as long
     /// as the stream lives here; the startup cache's frames, received before, are encoded then
     /// and found through fill_primed_http_remux.
+    /// `param` is the player's "?..." query, kept for an edge's pull when it is the first.
     void play(const std::string& name, media::FrameSink& player,
-              media::HttpRemuxFormat format = media::HttpRemuxFormat::flv);
+              media::HttpRemuxFormat format = media::HttpRemuxFormat::flv, std::string_view param = {});
     /// For a frame of the startup cache that arrived before the stream's http_remux encoder
     /// existed on this shard: sets its http_remux_* fields from what the encoder made of it
     /// when it started. False when there is none (the frame adds no bytes, or is unknown).

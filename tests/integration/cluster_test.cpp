@@ -692,6 +692,20 @@ TEST(Cluster, EdgeOfAnEdgeServesHttpFlv) {
     EXPECT_EQ(types["rtmp-play"], 1) << "the near edge is the origin's one player";
 }
 
+// SRS's edge pulls with its first player's stream parameters (an origin's on_play hook checks
+// tokens there).
+TEST(Cluster, EdgePullCarriesTheFirstPlayersParameters) {
+    RtmpServer origin;
+    ASSERT_TRUE(origin.ready()) << origin.logs();
+    RtmpServer edge(edge_vhost("__defaultVhost__", {origin.port()}));
+    ASSERT_TRUE(edge.ready()) << edge.logs();
+    Process publisher = publish_test_pattern(origin.url("live/tokened"), 30, kBitrate);
+    Probe probed = probe_until_av(edge.url("live/tokened?token=abc123"), 15s);
+    EXPECT_TRUE(probed.h264_and_aac()) << probed.output << "\n" << edge.logs();
+    EXPECT_TRUE(eventually(5s, [&] { return origin.logs().find("play __defaultVhost__/live/tokened?token=abc123") != std::string::npos; }))
+        << origin.logs();
+}
+
 // ---- 6. loop protection --------------------------------------------------------------------
 
 TEST(Cluster, EdgeWhoseOriginIsItselfDoesNotLoop) {

@@ -65,8 +65,8 @@ struct Publisher final : PublishHandle {
 struct Observer final : StreamObserver {
     std::vector<std::string> events;
     bool hold = false;
-    void on_audience(const std::string& name, bool present) override {
-        events.push_back((present ? "audience+ " : "audience- ") + name);
+    void on_audience(const std::string& name, bool present, const std::string& param) override {
+        events.push_back(present ? "audience+ " + name + param : "audience- " + name);
     }
     void on_publishing(const std::string& name, bool publishing) override {
         events.push_back((publishing ? "publishing+ " : "publishing- ") + name);
@@ -306,18 +306,19 @@ TEST_F(StreamRegistryTest, OwnerTellsTheObserverWhenTheAudienceComesAndGoes) {
     Observer observer;
     s1.registry->set_observer(&observer);
     Player remote1, remote2, local;
-    s0.registry->play(name, remote1);  // a mirror shard subscribes: the owner's audience
-    s0.registry->play(name, remote2);
+    // A mirror shard subscribes: the owner's audience, with its first player's query.
+    s0.registry->play(name, remote1, media::HttpRemuxFormat::flv, "?token=1");
+    s0.registry->play(name, remote2, media::HttpRemuxFormat::flv, "?token=2");
     settle();
     s1.registry->play(name, local);
-    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name}));
+    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name + "?token=1"}));
     s1.registry->stop_play(name, local);
     s0.registry->stop_play(name, remote1);
     settle();
     EXPECT_EQ(observer.events.size(), 1u) << "players remain on the mirror";
     s0.registry->stop_play(name, remote2);
     settle();
-    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name, "audience- " + name}));
+    EXPECT_EQ(observer.events, (std::vector<std::string>{"audience+ " + name + "?token=1", "audience- " + name}));
     // A forwarder's sink is not audience.
     Player forwarder;
     s1.registry->attach_sink(name, forwarder);
