@@ -34,20 +34,6 @@ std::int64_t unix_now_ms() {
 }
 
 /// "vhost/app/stream" -> its three parts (the stream part may itself hold '/').
-void split_key(std::string_view key, std::string_view& vhost, std::string_view& app, std::string_view& stream) {
-    const auto first = key.find('/');
-    const auto second = first == std::string_view::npos ? first : key.find('/', first + 1);
-    if (second == std::string_view::npos) {
-        vhost = key;
-        app = {};
-        stream = {};
-        return;
-    }
-    vhost = key.substr(0, first);
-    app = key.substr(first + 1, second - first - 1);
-    stream = key.substr(second + 1);
-}
-
 }  // namespace
 
 std::string stream_stat_id(std::string_view key) { return api::make_stat_id(stat_seed("stream", key)); }
@@ -200,10 +186,10 @@ ApiAnswer ApiService::answer(const Pending& pending) {
                 continue;  // a mirror: its players are counted from the client list
             }
             api::StreamSnapshot& stream = streams[part.key];
-            std::string_view vhost;
-            std::string_view app;
-            std::string_view name;
-            split_key(part.key, vhost, app, name);
+            const StreamKey key = split_stream_key(part.key);
+            const std::string_view vhost = key.vhost;
+            const std::string_view app = key.app;
+            const std::string_view name = key.stream;
             stream.id = stream_stat_id(part.key);
             stream.name = std::string(name);
             stream.vhost = std::string(vhost);

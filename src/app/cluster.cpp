@@ -126,16 +126,6 @@ void ClusterManager::arm_housekeeping() {
 
 ClusterManager::~ClusterManager() { reactor_.cancel(housekeeping_timer_); }
 
-ClusterManager::StreamParts ClusterManager::split(const std::string& name) {
-    // "vhost/app/stream": the app may have several levels, the stream is the last one.
-    const std::size_t first = name.find('/');
-    const std::size_t last = name.rfind('/');
-    if (first == std::string::npos || last == first) {
-        return {name, "", ""};
-    }
-    return {name.substr(0, first), name.substr(first + 1, last - first - 1), name.substr(last + 1)};
-}
-
 const VhostConfig* ClusterManager::vhost_of(const std::string& vhost) const {
     const VhostConfig* found = config_.find_vhost(vhost);
     return found != nullptr ? found : config_.find_vhost("__defaultVhost__");
@@ -145,7 +135,7 @@ void ClusterManager::on_audience(const std::string& name, bool present, const st
     if (stopped_) {
         return;
     }
-    const StreamParts parts = split(name);
+    const StreamKey parts = split_stream_key(name);
     const VhostConfig* vhost = vhost_of(parts.vhost);
     if (vhost == nullptr || !vhost->cluster.edge) {
         return;
@@ -164,7 +154,7 @@ void ClusterManager::on_audience(const std::string& name, bool present, const st
         return;
     }
     auto pull = std::make_unique<EdgePull>(reactor_, buffers_, registry_,
-                                           StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                           parts,
                                            vhost->cluster, server_id_, param);
     EdgePull& ref = *pull;
     pulls_.emplace(name, std::move(pull));
@@ -176,7 +166,7 @@ bool ClusterManager::hold_publish(const std::string& name) {
     if (stopped_) {
         return false;
     }
-    const StreamParts parts = split(name);
+    const StreamKey parts = split_stream_key(name);
     const VhostConfig* vhost = vhost_of(parts.vhost);
     if (vhost == nullptr || !vhost->cluster.edge) {
         return false;
@@ -184,7 +174,7 @@ bool ClusterManager::hold_publish(const std::string& name) {
     // SRS's edge: the publisher is answered once the origin has taken the stream.
     Forwarder::EdgeEvents* events = this;  // a private base: converted here, not in make_unique
     auto push = std::make_unique<Forwarder>(reactor_, buffers_, registry_,
-                                            StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                            parts,
                                             vhost->cluster.origins, server_id_, next_feed_id_++, events,
                                             vhost->cluster.vhost);
     Forwarder& ref = *push;
@@ -243,7 +233,7 @@ void ClusterManager::on_publishing(const std::string& name, bool publishing) {
     if (stopped_ || forwarders_.contains(name)) {
         return;
     }
-    const StreamParts parts = split(name);
+    const StreamKey parts = split_stream_key(name);
     const VhostConfig* vhost = vhost_of(parts.vhost);
     if (vhost == nullptr || !vhost->forward.enabled ||
         (vhost->forward.destinations.empty() && !vhost->forward.backend_url)) {
@@ -252,7 +242,7 @@ void ClusterManager::on_publishing(const std::string& name, bool publishing) {
     auto& list = forwarders_[name];
     for (const UpstreamTarget& destination : vhost->forward.destinations) {
         list.push_back(std::make_unique<Forwarder>(reactor_, buffers_, registry_,
-                                                   StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                                   parts,
                                                    std::vector<UpstreamTarget>{destination}, server_id_,
                                                    next_feed_id_++));
     }
@@ -264,7 +254,7 @@ void ClusterManager::on_publishing(const std::string& name, bool publishing) {
     }
 }
 
-void ClusterManager::call_forward_backend(const std::string& name, const StreamParts& parts, const HookUrl& backend) {
+void ClusterManager::call_forward_backend(const std::string& name, const StreamKey& parts, const HookUrl& backend) {
     auto address = uring::SocketAddress::parse(backend.address, backend.port);
     if (!address) {
         RC_WARN("forward {}: backend address {}: {}", name, backend.address, address.error().describe());
@@ -308,7 +298,7 @@ void ClusterManager::on_backend_answer(BackendCall& call, const HttpHook::Result
     if (stopped_ || list == forwarders_.end()) {
         return;
     }
-    const StreamParts parts = split(name);
+    const StreamKey parts = split_stream_key(name);
     std::vector<Forwarder*> started;
     for (const std::string& url : answer.urls) {
         std::optional<UpstreamTarget> target = dynamic_forward_target(url);
@@ -319,7 +309,7 @@ void ClusterManager::on_backend_answer(BackendCall& call, const HttpHook::Result
         }
         RC_TRACE("forward {}: backend adds {}", name, target->to_string());
         list->second.push_back(std::make_unique<Forwarder>(reactor_, buffers_, registry_,
-                                                           StreamSource{name, parts.vhost, parts.app, parts.stream},
+                                                           parts,
                                                            std::vector<UpstreamTarget>{std::move(*target)}, server_id_,
                                                            next_feed_id_++));
         started.push_back(list->second.back().get());

@@ -73,10 +73,6 @@ public:
     [[nodiscard]] std::vector<UpstreamStatus> upstreams_of(const std::string& name) const;
 
 private:
-    struct StreamParts {
-        std::string vhost, app, stream;
-    };
-    static StreamParts split(const std::string& name);
     [[nodiscard]] const VhostConfig* vhost_of(const std::string& vhost) const;
     void on_housekeeping();
     // Forwarder::EdgeEvents (edge push)
@@ -86,7 +82,7 @@ private:
     void restart_pull_after_publisher(const std::string& name);
     // forward backend (on_forward)
     class BackendCall;
-    void call_forward_backend(const std::string& name, const StreamParts& parts, const HookUrl& backend);
+    void call_forward_backend(const std::string& name, const StreamKey& key, const HookUrl& backend);
     void on_backend_answer(BackendCall& call, const HttpHook::Result& result);
     void retire_backend_call(const std::string& name);
     void arm_housekeeping();

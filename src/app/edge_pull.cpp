@@ -17,7 +17,7 @@ constexpr std::uint64_t kRetryPauseMaxMs = 3000;
 
 }  // namespace
 
-EdgePull::EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamSource source,
+EdgePull::EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamKey source,
                    const ClusterConfig& cluster, std::string server_id, std::string param)
     : reactor_(reactor),
       buffers_(buffers),

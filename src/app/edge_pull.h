@@ -24,7 +24,7 @@ using UpstreamStatus = api::UpstreamSnapshot;
 
 class EdgePull final : public PublishHandle, private UpstreamLink::Listener {
 public:
-    EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamSource source,
+    EdgePull(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamKey source,
              const ClusterConfig& cluster, std::string server_id, std::string param = {});
     ~EdgePull() override;
     EdgePull(const EdgePull&) = delete;
@@ -57,7 +57,7 @@ private:
     uring::Reactor& reactor_;
     uring::ProvidedBufRing* buffers_;
     StreamRegistry& registry_;
-    StreamSource source_;
+    StreamKey source_;
     std::vector<UpstreamTarget> origins_;  // the resolved ones
     std::string origin_vhost_;
     std::string server_id_;

@@ -20,7 +20,7 @@ constexpr std::size_t kSendQueueMaxBytes = 1 << 20;
 }  // namespace
 
 Forwarder::Forwarder(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry,
-                     StreamSource source, std::vector<UpstreamTarget> targets, std::string server_id, std::uint64_t feed_id,
+                     StreamKey source, std::vector<UpstreamTarget> targets, std::string server_id, std::uint64_t feed_id,
                      EdgeEvents* edge_events, std::string upstream_vhost)
     : reactor_(reactor),
       buffers_(buffers),

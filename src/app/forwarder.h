@@ -38,7 +38,7 @@ public:
 
     /// `targets`: one destination (forward), or the origins tried in turn (edge push, with
     /// `edge_events`; `upstream_vhost` names the origin's vhost, empty: the source's).
-    Forwarder(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamSource source,
+    Forwarder(uring::Reactor& reactor, uring::ProvidedBufRing* buffers, StreamRegistry& registry, StreamKey source,
               std::vector<UpstreamTarget> targets, std::string server_id, std::uint64_t feed_id,
               EdgeEvents* edge_events = nullptr, std::string upstream_vhost = {});
     ~Forwarder() override;
@@ -74,7 +74,7 @@ private:
     uring::Reactor& reactor_;
     uring::ProvidedBufRing* buffers_;
     StreamRegistry& registry_;
-    StreamSource source_;
+    StreamKey source_;
     std::vector<UpstreamTarget> targets_;
     std::size_t next_target_ = 0;
     std::string server_id_;

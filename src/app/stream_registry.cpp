@@ -103,6 +103,15 @@ struct StreamRegistry::PendingPublish {
     bool need_keyframe = false;  // a frame was dropped on the way to the owner
 };
 
+StreamKey split_stream_key(const std::string& key) {
+    const std::size_t first = key.find('/');
+    const std::size_t last = key.rfind('/');
+    if (first == std::string::npos || last == first) {
+        return {key, key, "", ""};
+    }
+    return {key, key.substr(0, first), key.substr(first + 1, last - first - 1), key.substr(last + 1)};
+}
+
 StreamRegistry::StreamRegistry(std::size_t shard_id, std::size_t shard_count, MeshEndpoint& mesh,
                                SettingsLookup settings)
     : shard_id_(shard_id), shard_count_(shard_count), mesh_(mesh), settings_(std::move(settings)) {}

@@ -27,6 +27,17 @@ namespace ringcast::app {
 
 class HlsStream;
 
+/// A stream's key "vhost/app/stream" and its parts.
+struct StreamKey {
+    std::string name;  // the whole key
+    std::string vhost;
+    std::string app;
+    std::string stream;
+};
+/// The app may have several levels ("live/sub"); the stream is the last one. A key without two
+/// slashes is all vhost.
+StreamKey split_stream_key(const std::string& key);
+
 /// How a stream behaves; from the vhost's config.
 struct StreamSettings {
     media::JitterMode jitter = media::JitterMode::full;  // time_jitter, when not atc

@@ -128,14 +128,6 @@ private:
     bool closed_reported_ = false;
 };
 
-/// The stream an upstream connection serves, on this server.
-struct StreamSource {
-    std::string name;  // the registry's "vhost/app/stream"
-    std::string vhost;
-    std::string app;
-    std::string stream;
-};
-
 /// An owner's current link and the ones it replaced, which may still be closing: a link is never
 /// freed inside its own callback, only when its owner opens the next one or is idle.
 class UpstreamLinks {
